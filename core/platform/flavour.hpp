@@ -19,6 +19,16 @@ namespace ipcsim::detail {
 [[gnu::used]] inline const int* const flavour_guard_reference = &ipcsim_platform_flavour_guard;
 }  // namespace ipcsim::detail
 
+namespace ipcsim::inline IPC_FLAVOUR_NS::platform::detail {
+// The C guard alone is not enough with static archives: once one flavour's guard object has
+// resolved the reference, the linker never extracts the other flavour's guard object, and a mixed
+// executable links silently. Each flavour therefore defines this anchor in the same object file
+// as the C guard; its name carries the flavour, so every flavour in use pulls its own guard
+// object, and two of them collide on `ipcsim_platform_flavour_guard`.
+extern const int flavour_guard_anchor;
+[[gnu::used]] inline const int* const flavour_guard_anchor_reference = &flavour_guard_anchor;
+}  // namespace ipcsim::inline IPC_FLAVOUR_NS::platform::detail
+
 namespace ipcsim::inline IPC_FLAVOUR_NS::platform {
 /// "real" or "sim": the flavour this translation unit was compiled against.
 inline constexpr const char* flavour_name = IPC_FLAVOUR_NAME;

@@ -19,16 +19,21 @@ enum class futex_result : std::uint8_t {
 
 /// Sleeps while `word == expected`, for at most `timeout` (`no_timeout` waits forever).
 /// Any thread may call it; a 64-bit counter waits through `low_half()`.
+/// `file`/`line` name the call site in simulator reports; the real flavour ignores them.
 futex_result futex_wait(atomic<std::uint32_t>& word, std::uint32_t expected,
-                        clock::duration timeout = no_timeout) noexcept;
+                        clock::duration timeout = no_timeout,
+                        const char* file = __builtin_FILE(),
+                        std::uint32_t line = __builtin_LINE()) noexcept;
 
 /// Wakes up to `count` waiters on `word`. Cheap when nobody waits; callers that publish data wake
 /// unconditionally instead of gating the wake on a "blocked" flag (see docs: Z10).
-void futex_wake(atomic<std::uint32_t>& word, std::uint32_t count) noexcept;
+void futex_wake(atomic<std::uint32_t>& word, std::uint32_t count,
+                const char* file = __builtin_FILE(), std::uint32_t line = __builtin_LINE()) noexcept;
 
 /// Wakes every waiter on `word`.
-inline void futex_wake_all(atomic<std::uint32_t>& word) noexcept {
-  futex_wake(word, UINT32_MAX);
+inline void futex_wake_all(atomic<std::uint32_t>& word, const char* file = __builtin_FILE(),
+                           std::uint32_t line = __builtin_LINE()) noexcept {
+  futex_wake(word, UINT32_MAX, file, line);
 }
 
 /// A short human-readable name ("woken", "value_changed", "timed_out").

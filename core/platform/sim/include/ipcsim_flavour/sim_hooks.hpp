@@ -42,9 +42,13 @@ constexpr bool is_write(op_kind kind) noexcept {
 void schedule_point(op_kind kind, const void* object, const char* file,
                     std::uint32_t line) noexcept;
 
+/// A snapshot of the world's write counter, taken before a spin predicate is evaluated.
+std::uint64_t spin_ticket() noexcept;
+
 /// Blocks the calling fiber until `watched` is written by another fiber or `deadline_ns` (virtual,
-/// absolute) passes. One scheduling point. Returns immediately outside a simulation.
-void spin_block(const void* watched, std::int64_t deadline_ns, const char* file,
-                std::uint32_t line) noexcept;
+/// absolute) passes. One scheduling point. Returns at once when anything was written since
+/// `ticket` (the predicate may have read a stale value), or outside a simulation.
+void spin_block(const void* watched, std::int64_t deadline_ns, std::uint64_t ticket,
+                const char* file, std::uint32_t line) noexcept;
 
 }  // namespace ipcsim::inline sim::platform::detail

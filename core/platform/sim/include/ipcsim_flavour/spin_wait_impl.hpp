@@ -10,10 +10,11 @@ namespace ipcsim::inline sim::platform {
 template <class T, class Predicate>
 bool spin_wait(const atomic<T>& watched, Predicate&& predicate, clock::time_point deadline,
                const char* file = __builtin_FILE(), std::uint32_t line = __builtin_LINE()) {
+  const std::uint64_t ticket = detail::spin_ticket();
   if (predicate()) {
     return true;
   }
-  detail::spin_block(&watched, deadline.time_since_epoch().count(), file, line);
+  detail::spin_block(&watched, deadline.time_since_epoch().count(), ticket, file, line);
   return predicate();
 }
 

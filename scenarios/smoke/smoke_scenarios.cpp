@@ -1,0 +1,242 @@
+//! Built-in smoke scenarios: small programs over the platform seam, some correct and some with a
+//! planted bug, that show the simulator finds what it should and passes what it should.
+//!
+//! - smoke.mutex_counter: fibers increment a counter under platform::mutex; must always pass.
+//! - smoke.racy_counter (planted): a load-then-store increment with no lock; lost updates.
+//! - smoke.lost_wakeup (planted): a waiter checks a flag, then futex-waits on a word the notifier
+//!   never changes; a notify between check and wait is lost, and the run deadlocks.
+//! - smoke.ordering_bug (planted, depth 2): the reader must load exactly between the writer's two
+//!   adjacent stores, which needs a preemption of the writer there and the reader ready to load.
+//! - smoke.spsc_ring: a 2-fiber SPSC ring of capacity 4 carrying items in order; must pass.
+//! - smoke.timed_handshake: timed futex waits, sleeps and a condition variable; exercises the
+//!   virtual clock; must pass.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/platform/atomic.hpp"
+#include "core/platform/condition_variable.hpp"
+#include "core/platform/futex.hpp"
+#include "core/platform/mutex.hpp"
+#include "core/platform/thread.hpp"
+#include "scenarios/scenario.hpp"
+#include "scenarios/smoke/spsc_toy.hpp"
+
+namespace ipcsim::scenarios {
+namespace {
+
+namespace pf = ipcsim::platform;
+
+constexpr std::uint32_t counter_fibers = 3;
+constexpr std::uint32_t increments_per_fiber = 4;
+
+class mutex_counter final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    for (std::uint32_t i = 0; i < counter_fibers; ++i) {
+      target.spawn("worker-" + std::to_string(i), [this] {
+        for (std::uint32_t n = 0; n < increments_per_fiber; ++n) {
+          std::lock_guard<pf::mutex> guard(lock_);
+          const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
+          counter_.store(seen + 1, std::memory_order_relaxed);
+        }
+      });
+    }
+  }
+  std::optional<std::string> check() override {
+    const std::uint32_t expected = counter_fibers * increments_per_fiber;
+    const std::uint32_t actual = counter_.peek_unscheduled();
+    if (actual == expected) {
+      return std::nullopt;
+    }
+    return "counter is " + std::to_string(actual) + ", expected " + std::to_string(expected);
+  }
+
+ private:
+  pf::mutex lock_;
+  pf::atomic<std::uint32_t> counter_{0};
+};
+
+class racy_counter final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    for (std::uint32_t i = 0; i < counter_fibers; ++i) {
+      target.spawn("worker-" + std::to_string(i), [this] {
+        for (std::uint32_t n = 0; n < increments_per_fiber; ++n) {
+          // The planted bug: a read-modify-write split into a load and a store.
+          const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
+          counter_.store(seen + 1, std::memory_order_relaxed);
+        }
+      });
+    }
+  }
+  std::optional<std::string> check() override {
+    const std::uint32_t expected = counter_fibers * increments_per_fiber;
+    const std::uint32_t actual = counter_.peek_unscheduled();
+    if (actual == expected) {
+      return std::nullopt;
+    }
+    return "lost update: counter is " + std::to_string(actual) + ", expected " +
+           std::to_string(expected);
+  }
+
+ private:
+  pf::atomic<std::uint32_t> counter_{0};
+};
+
+class lost_wakeup final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    target.spawn("waiter", [this] {
+      // The planted bug: the flag is checked, but the futex waits on a word nobody changes, so
+      // the kernel-side value check cannot catch a notify that lands in between.
+      if (flag_.load(std::memory_order_acquire) == 0) {
+        pf::futex_wait(doorbell_, 0);
+      }
+      acknowledged_.store(1, std::memory_order_release);
+      pf::futex_wake(acknowledged_, 1);
+    });
+    target.spawn("notifier", [this] {
+      flag_.store(1, std::memory_order_release);
+      pf::futex_wake(doorbell_, 1);
+      // A correct wait: the futex word is the condition itself.
+      while (acknowledged_.load(std::memory_order_acquire) == 0) {
+        pf::futex_wait(acknowledged_, 0);
+      }
+    });
+  }
+
+ private:
+  pf::atomic<std::uint32_t> flag_{0};
+  pf::atomic<std::uint32_t> doorbell_{0};
+  pf::atomic<std::uint32_t> acknowledged_{0};
+};
+
+constexpr std::uint32_t ordering_padding_steps = 12;
+
+class ordering_bug final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    target.spawn("writer", [this] {
+      for (std::uint32_t i = 0; i < ordering_padding_steps; ++i) {
+        scratch_writer_.fetch_add(1, std::memory_order_relaxed);
+      }
+      state_.store(1, std::memory_order_release);
+      state_.store(2, std::memory_order_release);
+    });
+    target.spawn("reader", [this] {
+      for (std::uint32_t i = 0; i < ordering_padding_steps; ++i) {
+        scratch_reader_.fetch_add(1, std::memory_order_relaxed);
+      }
+      // The planted bug: the reader assumes it sees either the initial or the final state.
+      seen_ = state_.load(std::memory_order_acquire);
+    });
+  }
+  std::optional<std::string> check() override {
+    if (seen_ != 1) {
+      return std::nullopt;
+    }
+    return "reader observed the intermediate state 1 between the writer's two stores";
+  }
+
+ private:
+  pf::atomic<std::uint32_t> state_{0};
+  pf::atomic<std::uint32_t> scratch_writer_{0};
+  pf::atomic<std::uint32_t> scratch_reader_{0};
+  std::uint32_t seen_ = 0;
+};
+
+}  // namespace
+
+namespace {
+
+constexpr std::uint32_t spsc_items = 8;
+
+class spsc_ring final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    target.spawn("producer", [this] { ring_.produce(spsc_items); });
+    target.spawn("consumer", [this] { in_order_ = ring_.consume(spsc_items); });
+  }
+  std::optional<std::string> check() override {
+    if (in_order_) {
+      return std::nullopt;
+    }
+    return "consumer saw items out of order";
+  }
+
+ private:
+  spsc_toy ring_;
+  bool in_order_ = false;
+};
+
+class timed_handshake final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    target.spawn("requester", [this] {
+      std::unique_lock<pf::mutex> lock(lock_);
+      requested_ = true;
+      changed_.notify_all();
+      // Waits with a deadline in virtual time; the responder sleeps first, so the clock must
+      // advance for the handshake to finish.
+      const auto deadline = pf::clock::now() + std::chrono::milliseconds(50);
+      answered_ = changed_.wait_until(lock, deadline, [this] { return response_ != 0; });
+    });
+    target.spawn("responder", [this] {
+      pf::sleep_for(std::chrono::milliseconds(5));
+      std::unique_lock<pf::mutex> lock(lock_);
+      changed_.wait(lock, [this] { return requested_; });
+      response_ = 42;
+      changed_.notify_all();
+    });
+  }
+  std::optional<std::string> check() override {
+    if (answered_ && response_ == 42) {
+      return std::nullopt;
+    }
+    return "requester timed out although the responder answered within the deadline";
+  }
+
+ private:
+  pf::mutex lock_;
+  pf::condition_variable changed_;
+  bool requested_ = false;
+  std::uint32_t response_ = 0;
+  bool answered_ = false;
+};
+
+template <class Program>
+scenario make_scenario(std::string name, std::string description, bool planted) {
+  scenario spec;
+  spec.name = std::move(name);
+  spec.description = std::move(description);
+  spec.expect_finding = planted;
+  spec.options.step_limit = 100'000;
+  spec.make = [] { return std::make_unique<Program>(); };
+  return spec;
+}
+
+}  // namespace
+
+void add_smoke_scenarios(std::vector<scenario>& into) {
+  into.push_back(make_scenario<mutex_counter>(
+      "smoke.mutex_counter", "fibers increment a counter under platform::mutex", false));
+  into.push_back(make_scenario<racy_counter>(
+      "smoke.racy_counter", "planted bug: load-then-store increment loses updates", true));
+  into.push_back(make_scenario<lost_wakeup>(
+      "smoke.lost_wakeup", "planted bug: flag check then futex wait with no value check", true));
+  into.push_back(make_scenario<ordering_bug>(
+      "smoke.ordering_bug", "planted depth-2 bug: reader lands between two adjacent stores",
+      true));
+  into.push_back(make_scenario<spsc_ring>(
+      "smoke.spsc_ring", "2-fiber SPSC ring of capacity 4 carrying 8 items in order", false));
+  into.push_back(make_scenario<timed_handshake>(
+      "smoke.timed_handshake", "condition variable with a virtual-time deadline and a sleep",
+      false));
+}
+
+}  // namespace ipcsim::scenarios
