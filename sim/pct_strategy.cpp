@@ -20,6 +20,7 @@ void pct_strategy::begin_run(decision_source& source) noexcept {
   priorities_.clear();
   change_points_.clear();
   next_change_ = 0;
+  run_estimate_ = length_estimate_;
   const auto bound = static_cast<std::uint32_t>(std::min<std::uint64_t>(length_estimate_,
                                                                          UINT32_MAX));
   for (std::uint32_t i = 1; i < depth_; ++i) {
@@ -60,6 +61,11 @@ std::uint32_t pct_strategy::pick(const schedule_view& view, decision_source& sou
   return best_position;
 }
 
+std::string pct_strategy::describe() const {
+  const std::uint64_t k = run_estimate_ != 0 ? run_estimate_ : length_estimate_;
+  return "pct:" + std::to_string(depth_) + "@" + std::to_string(k);
+}
+
 void pct_strategy::end_run(std::uint64_t decisions) noexcept {
   length_estimate_ = std::max<std::uint64_t>(length_estimate_, decisions);
 }
@@ -71,6 +77,17 @@ double pct_strategy::hit_probability_bound(std::uint32_t depth, std::uint32_t fi
   return 1.0 / (static_cast<double>(fibers) * std::pow(k, static_cast<double>(depth) - 1.0));
 }
 
+namespace {
+/// A decimal number in [1, max], or 0 when `text` is not one.
+std::uint64_t parse_small_number(std::string_view text, std::uint64_t max) {
+  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != text.npos) {
+    return 0;
+  }
+  const std::uint64_t value = std::stoull(std::string(text));
+  return value <= max ? value : 0;
+}
+}  // namespace
+
 std::unique_ptr<strategy> make_strategy(std::string_view name) {
   if (name == "random") {
     return std::make_unique<random_walk_strategy>();
@@ -79,20 +96,24 @@ std::unique_ptr<strategy> make_strategy(std::string_view name) {
     return std::make_unique<pct_strategy>(3);
   }
   if (name.starts_with("pct:")) {
-    const std::string digits(name.substr(4));
-    if (digits.empty() || digits.size() > 2 ||
-        digits.find_first_not_of("0123456789") != std::string::npos) {
+    std::string_view rest = name.substr(4);
+    std::string_view length_text;
+    if (const auto at = rest.find('@'); at != std::string_view::npos) {
+      length_text = rest.substr(at + 1);
+      rest = rest.substr(0, at);
+    }
+    const auto depth = parse_small_number(rest, 64);
+    const auto length = length_text.empty() ? 64 : parse_small_number(length_text, UINT32_MAX);
+    if (depth == 0 || length == 0) {
       return nullptr;
     }
-    const int depth = std::stoi(digits);
-    if (depth < 1 || depth > 64) {
-      return nullptr;
-    }
-    return std::make_unique<pct_strategy>(static_cast<std::uint32_t>(depth));
+    return std::make_unique<pct_strategy>(static_cast<std::uint32_t>(depth), length);
   }
   return nullptr;
 }
 
-const char* strategy_names() noexcept { return "random, pct, pct:<depth 1..64>"; }
+const char* strategy_names() noexcept {
+  return "random, pct, pct:<depth 1..64>[@<run length k>], portfolio";
+}
 
 }  // namespace ipcsim::inline sim

@@ -20,6 +20,7 @@ class pct_strategy final : public strategy {
   explicit pct_strategy(std::uint32_t depth, std::uint64_t initial_length_guess = 64);
 
   const char* name() const noexcept override { return "pct"; }
+  std::string describe() const override;
   void begin_run(decision_source& source) noexcept override;
   void on_fiber_created(std::uint32_t fiber, decision_source& source) noexcept override;
   std::uint32_t pick(const schedule_view& view, decision_source& source) noexcept override;
@@ -37,6 +38,7 @@ class pct_strategy final : public strategy {
  private:
   std::uint32_t depth_;
   std::uint64_t length_estimate_;
+  std::uint64_t run_estimate_ = 0;  ///< the k the current run drew its change points from
   std::vector<std::uint64_t> change_points_;  ///< sorted decision indices
   std::size_t next_change_ = 0;
   std::vector<std::uint64_t> priorities_;     ///< by fiber index

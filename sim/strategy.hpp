@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "sim/decision_source.hpp"
@@ -18,6 +19,9 @@ class strategy {
   virtual ~strategy() = default;
   /// A stable name used on the command line and in reports ("random", "pct").
   virtual const char* name() const noexcept = 0;
+  /// The exact specification of the current (or last) run's strategy, accepted back by
+  /// make_strategy so that `ipcsim run --strategy <it>` repeats that run ("pct:3@57").
+  virtual std::string describe() const { return name(); }
   /// Called once at the start of each run, before any fiber exists.
   virtual void begin_run(decision_source& source) noexcept { static_cast<void>(source); }
   /// Called when fiber `fiber` (its stable index) is created.
@@ -41,7 +45,7 @@ class random_walk_strategy final : public strategy {
 };
 
 /// Creates a strategy by its command-line name; nullptr for an unknown name.
-/// Known: "random", "pct" (depth 3), "pct:<depth>".
+/// Known: "random", "pct" (depth 3), "pct:<depth>", "pct:<depth>@<initial run length k>".
 std::unique_ptr<strategy> make_strategy(std::string_view name);
 
 /// The names make_strategy accepts, for usage messages.

@@ -49,7 +49,16 @@ void world::reset() {
   steps_ = decisions_ = write_epoch_ = wait_order_ = 0;
   now_ns_ = 0;
   processes_.push_back(process_record{"main", first_pid, true});
-  strategy_.begin_run(*source_);
+  // The strategy starts its run lazily, at the first spawn, so that constructing a world and then
+  // resetting it draws nothing twice and a replayed run sees exactly the recorded draws.
+  strategy_started_ = false;
+}
+
+void world::start_strategy_once() {
+  if (!strategy_started_) {
+    strategy_started_ = true;
+    strategy_.begin_run(*source_);
+  }
 }
 
 pid_type world::add_process(std::string name) {
@@ -66,6 +75,7 @@ std::uint32_t world::spawn(pid_type pid, std::string name, std::function<void()>
   IPC_ASSERT(pid >= first_pid);
   IPC_ASSERT(static_cast<std::size_t>(pid - first_pid) < processes_.size());
   IPC_ASSERT(!ended_);
+  start_strategy_once();
   if (running_) {
     schedule_point(op_kind::thread_start, nullptr, "spawn", 0);
   }
@@ -90,6 +100,7 @@ std::uint32_t world::spawn(pid_type pid, std::string name, std::function<void()>
 run_result world::run() {
   IPC_ASSERT(!running_);
   IPC_ASSERT(!ended_);
+  start_strategy_once();
   previous_world_ = current_world;
   current_world = this;
   running_ = true;

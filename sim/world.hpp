@@ -54,8 +54,8 @@ class world {
   /// The world running on this thread, or nullptr outside world::run().
   static world* current() noexcept;
 
-  /// Forgets every fiber, process, object id and the trace, keeping buffers and stacks, and
-  /// starts a new run of the strategy (which draws from the source as it is now).
+  /// Forgets every fiber, process, object id and the trace, keeping buffers and stacks. The
+  /// strategy starts its next run at the first spawn (drawing from the source as it is then).
   void reset();
 
   /// Adds a simulated process and returns its pid. Process 0 ("main") always exists.
@@ -115,6 +115,7 @@ class world {
   static constexpr std::uint32_t main_context = UINT32_MAX - 1;
 
   fiber_record& self();
+  void start_strategy_once();
   std::uint32_t decide(std::uint32_t reached_by);
   std::uint32_t next_after_block();
   void switch_from_current(std::uint32_t target);
@@ -150,6 +151,7 @@ class world {
   fiber_context main_slot_;
   bool running_ = false;
   bool ended_ = false;
+  bool strategy_started_ = false;
   run_result result_;
   world* previous_world_ = nullptr;
 

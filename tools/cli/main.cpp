@@ -1,0 +1,184 @@
+// ipcsim: the command-line front end (design §9). Exit codes: 0 success / every check held,
+// 1 a finding, 2 usage or input error, 3 internal error of the harness.
+
+#include <cstdio>
+#include <exception>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "replay/trace_file.hpp"
+#include "scenarios/scenario.hpp"
+#include "sim/decision_source.hpp"
+#include "tools/cli/run_one.hpp"
+#include "tools/cli/strategy_choice.hpp"
+#include "tools/cli/sweep.hpp"
+
+namespace {
+
+using namespace ipcsim;
+
+int list_command() {
+  for (const scenarios::scenario& spec : scenarios::all_scenarios()) {
+    std::printf("%-26s %s%s\n", spec.name.c_str(), spec.description.c_str(),
+                spec.expect_finding ? " [planted bug: a finding is expected]" : "");
+  }
+  return 0;
+}
+
+void print_result(const sim::run_result& result) {
+  std::printf("result: %s after %llu steps, %llu decisions, %.3f ms virtual, trace hash %016llx\n",
+              sim::to_string(result.status), static_cast<unsigned long long>(result.steps),
+              static_cast<unsigned long long>(result.decisions),
+              static_cast<double>(result.virtual_ns) / 1e6,
+              static_cast<unsigned long long>(result.trace_hash));
+  if (result.ok()) {
+    return;
+  }
+  std::printf("witness: %s\nfibers:\n", result.message.c_str());
+  for (const sim::fiber_report& fiber : result.fibers) {
+    std::printf("  %-16s %-9s next %-12s object #%u at %s\n", fiber.name.c_str(),
+                fiber.state.c_str(), platform::detail::op_kind_name(fiber.kind),
+                fiber.object_id, fiber.site.c_str());
+  }
+}
+
+int run_command(const std::string& name, std::uint64_t seed, const std::string& strategy,
+                const std::string& out_dir) {
+  const scenarios::scenario* spec = scenarios::find_scenario(name);
+  if (spec == nullptr) {
+    std::fprintf(stderr, "ipcsim: unknown scenario '%s' (see 'ipcsim list')\n", name.c_str());
+    return 2;
+  }
+  const std::string concrete = cli::concrete_strategy(strategy, seed);
+  std::printf("run: %s seed %llu strategy %s\n", name.c_str(),
+              static_cast<unsigned long long>(seed), concrete.c_str());
+  cli::run_cache cache;
+  const cli::run_outcome outcome = cache.run(*spec, concrete, seed, out_dir);
+  print_result(outcome.result);
+  if (outcome.result.ok()) {
+    return 0;
+  }
+  if (!outcome.trace_path.empty()) {
+    std::printf("trace: %s\n", outcome.trace_path.c_str());
+  } else {
+    std::fprintf(stderr, "ipcsim: could not write the trace: %s\n", outcome.trace_error.c_str());
+  }
+  return 1;
+}
+
+int replay_command(const std::string& path) {
+  auto loaded = replay::read_trace_file(path);
+  if (!loaded) {
+    std::fprintf(stderr, "ipcsim: %s\n", loaded.error().c_str());
+    return 2;
+  }
+  const replay::trace_file& trace = *loaded;
+  const scenarios::scenario* spec = scenarios::find_scenario(trace.scenario);
+  auto chooser = sim::make_strategy(trace.strategy);
+  if (spec == nullptr || chooser == nullptr) {
+    std::fprintf(stderr, "ipcsim: %s names unknown scenario '%s' or strategy '%s'\n",
+                 path.c_str(), trace.scenario.c_str(), trace.strategy.c_str());
+    return 2;
+  }
+  sim::replay_source source(trace.choices, trace.seed);
+  sim::world simulation(spec->options, *chooser, source);
+  const sim::run_result result = scenarios::run_scenario(*spec, simulation);
+  print_result(result);
+  if (source.diverged()) {
+    std::printf("replay: diverged at recorded choice %zu; continued with seed %llu\n",
+                source.divergence_index(), static_cast<unsigned long long>(trace.seed));
+  } else {
+    std::printf("replay: %s (trace hash %s the recording)\n",
+                result.trace_hash == trace.trace_hash ? "exact" : "inexact",
+                result.trace_hash == trace.trace_hash ? "matches" : "differs from");
+  }
+  const bool reproduced = !result.ok() && std::string(sim::to_string(result.status)) ==
+                                              trace.status;
+  std::printf("replay: the recorded %s %s\n", trace.status.c_str(),
+              reproduced ? "reproduces" : "does not reproduce");
+  return reproduced ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ipcsim: deterministic simulation of an asynchronous IPC server"};
+  app.require_subcommand(1);
+  auto* list = app.add_subcommand("list", "list the scenarios");
+
+  std::string scenario_name;
+  std::uint64_t seed = 1;
+  std::string strategy = "portfolio";
+  std::string out_dir = "ipcsim-out";
+  auto strategy_check = CLI::Validator(
+      [](std::string& value) {
+        return cli::is_known_strategy(value) ? std::string()
+                                             : "unknown strategy (random, pct, pct:<d>, "
+                                               "pct:<d>@<k>, portfolio)";
+      },
+      "STRATEGY");
+  auto* run = app.add_subcommand("run", "run one seed of a scenario");
+  run->add_option("scenario", scenario_name, "scenario name (see list)")->required();
+  run->add_option("--seed", seed, "seed (default 1)");
+  run->add_option("--strategy", strategy, "random|pct|pct:<d>|portfolio")->check(strategy_check);
+  run->add_option("--out", out_dir, "directory for trace files (default ./ipcsim-out)");
+
+  cli::sweep_options sweep_opts;
+  std::string shard;
+  auto* sweep = app.add_subcommand("sweep", "run many seeds of many scenarios");
+  sweep->add_option("scenarios", sweep_opts.scenarios, "scenarios (default: all)");
+  sweep->add_option("--runs", sweep_opts.runs, "runs per scenario (default 1000)");
+  sweep->add_option("--time", sweep_opts.time_limit_seconds, "stop after SECONDS of wall time");
+  sweep->add_option("--seed-base", sweep_opts.seed_base, "seed of run 0 (default 1)");
+  sweep->add_option("--strategy", sweep_opts.strategy, "strategy (default portfolio)")
+      ->check(strategy_check);
+  sweep->add_option("--jobs", sweep_opts.jobs, "worker processes (default 2)")
+      ->check(CLI::Range(1, 256));
+  sweep->add_option("--shard", shard, "K/N: run only shard K (0-based) of N");
+  sweep->add_option("--json", sweep_opts.json_path, "write the JSON summary to FILE");
+  sweep->add_option("--out", sweep_opts.out_dir, "directory for trace files");
+  sweep->add_option("--watchdog", sweep_opts.watchdog_seconds, "wall seconds per run (60)");
+  sweep->add_flag("--quiet", sweep_opts.quiet, "no progress line");
+
+  std::string trace_path;
+  auto* replay = app.add_subcommand("replay", "re-run a trace file; 1 if its failure reproduces");
+  replay->add_option("trace", trace_path, "trace file")->required()->check(CLI::ExistingFile);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (list->parsed()) {
+      return list_command();
+    }
+    if (run->parsed()) {
+      return run_command(scenario_name, seed, strategy, out_dir);
+    }
+    if (replay->parsed()) {
+      return replay_command(trace_path);
+    }
+    if (!shard.empty()) {
+      unsigned index = 0;
+      unsigned count = 0;
+      char slash = 0;
+      std::istringstream parse(shard);
+      if (!(parse >> index >> slash >> count) || slash != '/' || count == 0 || index >= count ||
+          !parse.eof()) {
+        std::fprintf(stderr, "ipcsim: --shard takes K/N with 0 <= K < N, got '%s'\n",
+                     shard.c_str());
+        return 2;
+      }
+      sweep_opts.shard_index = index;
+      sweep_opts.shard_count = count;
+    }
+    return cli::run_sweep(sweep_opts);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "ipcsim: internal error: %s\n", error.what());
+    return 3;
+  }
+}

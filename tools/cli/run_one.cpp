@@ -1,0 +1,53 @@
+#include "tools/cli/run_one.hpp"
+
+#include <vector>
+
+#include "core/platform/assert.hpp"
+#include "replay/trace_file.hpp"
+
+namespace ipcsim::cli {
+
+std::string trace_path_for(const std::string& out_dir, const std::string& scenario,
+                           const std::string& strategy, std::uint64_t seed) {
+  std::string safe_strategy = strategy;
+  for (char& c : safe_strategy) {
+    if (c == ':') {
+      c = '_';
+    }
+  }
+  return out_dir + "/" + scenario + "-" + safe_strategy + "-seed" + std::to_string(seed) +
+         ".trace";
+}
+
+run_outcome run_cache::run(const scenarios::scenario& spec, const std::string& strategy,
+                           std::uint64_t seed, const std::string& out_dir,
+                           bool write_trace) {
+  auto& runner = runners_[{spec.name, strategy}];
+  if (!runner) {
+    auto chooser = sim::make_strategy(strategy);
+    IPC_ASSERT(chooser != nullptr);
+    runner = std::make_unique<scenarios::scenario_runner>(spec, std::move(chooser));
+  }
+  run_outcome outcome;
+  outcome.result = runner->run(seed);
+  outcome.strategy_used = runner->chooser().describe();
+  if (outcome.result.ok() || !write_trace) {
+    return outcome;
+  }
+  std::vector<std::string> names;
+  for (std::uint32_t i = 0; i < runner->world().fiber_count(); ++i) {
+    names.push_back(runner->world().fiber_name(i));
+  }
+  const auto trace = replay::make_trace_file(spec.name, seed, outcome.strategy_used,
+                                             outcome.result,
+                                             runner->world().trace(), names);
+  const std::string path = trace_path_for(out_dir, spec.name, outcome.strategy_used, seed);
+  if (auto written = replay::write_trace_file(trace, path)) {
+    outcome.trace_path = path;
+  } else {
+    outcome.trace_error = written.error();
+  }
+  return outcome;
+}
+
+}  // namespace ipcsim::cli
