@@ -39,7 +39,7 @@ void world::reset() {
   fiber_count_ = 0;
   next_ops_.clear();
   runnable_.clear();
-  processes_.clear();
+  processes_.resize(1);
   objects_.clear();
   trace_.clear();
   trace_.set_label_recording(options_.record_labels);
@@ -48,7 +48,7 @@ void world::reset() {
   result_ = run_result{};
   steps_ = decisions_ = write_epoch_ = wait_order_ = 0;
   now_ns_ = 0;
-  processes_.push_back(process_record{"main", first_pid, true});
+  processes_[0] = process_record{"main", first_pid, true};
   // The strategy starts its run lazily, at the first spawn, so that constructing a world and then
   // resetting it draws nothing twice and a replayed run sees exactly the recorded draws.
   strategy_started_ = false;
@@ -83,13 +83,29 @@ std::uint32_t world::spawn(pid_type pid, std::string name, std::function<void()>
   if (fibers_.size() < fiber_count_) {
     fibers_.push_back(std::make_unique<fiber_record>());
   }
+  // Records are pooled across runs; resetting them field by field keeps the strings' and
+  // functions' storage instead of rebuilding a record per spawn.
   fiber_record& fiber = *fibers_[index];
-  fiber = fiber_record{};
+  IPC_ASSERT(fiber.context.empty());
   fiber.owner = this;
   fiber.index = index;
-  fiber.name = std::move(name);
+  fiber.name.assign(name);
   fiber.pid = pid;
   fiber.body = std::move(body);
+  fiber.state = fiber_state::runnable;
+  fiber.stack = {};
+  fiber.blocked_on = op_kind::thread_start;
+  fiber.wait_object = nullptr;
+  fiber.deadline_ns = never_ns;
+  fiber.wait_order = 0;
+  fiber.join_target = no_fiber;
+  fiber.wake_result = platform::futex_result::woken;
+  fiber.pending_write = nullptr;
+  fiber.has_pending_write = false;
+  fiber.yielded = false;
+  fiber.last_load = nullptr;
+  fiber.last_load_epoch = 0;
+  fiber.fruitless_loads = 0;
   fiber.context = fiber_context::create(stacks_, fiber.stack, &world::fiber_entry, &fiber);
   next_ops_.push_back(pending_op{op_kind::thread_start, 0, "spawn", 0});
   make_runnable(index);

@@ -1,0 +1,139 @@
+// ipcsim-bench-sim: the simulator's speed (design §9, issue "Foundation").
+//
+// - sim.decisions_per_s: two fibers ping-ponging fetch_add on one platform::atomic; every access
+//   is a decision between two runnable fibers. Baseline: the same number of std::atomic fetch_adds
+//   on one thread without the simulator.
+// - sim.futex_decisions_per_s: two fibers handing a turn back and forth through futex wait/wake.
+// - sim.spsc3_schedules_per_s: complete schedules of a 2-fiber SPSC ring of capacity 4 carrying 3
+//   items (consumer yields when empty and checks order). Baseline: the same program run directly,
+//   producer then consumer, without the simulator.
+// Each figure is the median of 5 timed repetitions.
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/platform/atomic.hpp"
+#include "core/platform/futex.hpp"
+#include "scenarios/smoke/spsc_toy.hpp"
+#include "sim/world.hpp"
+#include "tools/bench/bench_report.hpp"
+
+namespace {
+
+namespace pf = ipcsim::platform;
+using namespace ipcsim;
+
+constexpr int repetitions = 5;
+
+struct simulation {
+  sim::random_walk_strategy walk;
+  sim::prng_source source{1};
+  sim::world world{sim::world_options{.step_limit = UINT64_MAX / 2}, walk, source};
+};
+
+double atomic_pingpong_decisions_per_s() {
+  constexpr std::uint32_t per_fiber = 1'000'000;
+  simulation s;
+  std::uint64_t decisions = 0;
+  const double seconds = bench::median_seconds(repetitions, [&] {
+    s.world.reset();
+    pf::atomic<std::uint64_t> shared{0};
+    for (const char* name : {"ping", "pong"}) {
+      s.world.spawn(name, [&shared] {
+        for (std::uint32_t i = 0; i < per_fiber; ++i) {
+          shared.fetch_add(1, std::memory_order_acq_rel);
+        }
+      });
+    }
+    decisions = s.world.run().decisions;
+  });
+  return static_cast<double>(decisions) / seconds;
+}
+
+double futex_pingpong_decisions_per_s() {
+  constexpr std::uint32_t rounds = 200'000;
+  simulation s;
+  std::uint64_t decisions = 0;
+  const double seconds = bench::median_seconds(repetitions, [&] {
+    s.world.reset();
+    pf::atomic<std::uint32_t> turn{0};
+    for (std::uint32_t me = 0; me < 2; ++me) {
+      s.world.spawn(me == 0 ? "ping" : "pong", [&turn, me] {
+        for (std::uint32_t i = 0; i < rounds; ++i) {
+          std::uint32_t seen = 0;
+          while ((seen = turn.load(std::memory_order_acquire)) != me) {
+            pf::futex_wait(turn, seen);
+          }
+          turn.store(1 - me, std::memory_order_release);
+          pf::futex_wake(turn, 1);
+        }
+      });
+    }
+    decisions = s.world.run().decisions;
+  });
+  return static_cast<double>(decisions) / seconds;
+}
+
+double plain_atomic_ops_per_s() {
+  constexpr std::uint32_t operations = 2'000'000;
+  std::atomic<std::uint64_t> shared{0};
+  const double seconds = bench::median_seconds(repetitions, [&] {
+    for (std::uint32_t i = 0; i < operations; ++i) {
+      shared.fetch_add(1, std::memory_order_acq_rel);
+    }
+  });
+  return operations / seconds;
+}
+
+double spsc3_schedules_per_s(bool simulated) {
+  constexpr std::uint32_t schedules = 200'000;
+  static constexpr std::uint32_t items = 3;
+  simulation s;
+  std::uint32_t failures = 0;
+  const double seconds = bench::median_seconds(repetitions, [&] {
+    for (std::uint32_t run = 0; run < schedules; ++run) {
+      scenarios::spsc_toy ring;
+      bool in_order = false;
+      if (!simulated) {
+        ring.produce(items);
+        in_order = ring.consume(items);
+      } else {
+        s.source.reseed(run);
+        s.world.reset();
+        s.world.spawn("producer", [&ring] { ring.produce(items); });
+        s.world.spawn("consumer", [&ring, &in_order] { in_order = ring.consume(items); });
+        const bool clean = s.world.run().ok();
+        in_order = clean && in_order;
+      }
+      failures += in_order ? 0 : 1;
+    }
+  });
+  if (failures != 0) {
+    std::fprintf(stderr, "ipcsim-bench: the SPSC toy failed %u schedules\n", failures);
+    std::exit(3);
+  }
+  return schedules / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool as_json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
+  const double baseline_ops = plain_atomic_ops_per_s();
+  std::vector<bench::figure> figures;
+  figures.push_back({"sim.decisions_per_s", atomic_pingpong_decisions_per_s(), "decisions/s",
+                     baseline_ops,
+                     "2 fibers x 1M fetch_add; baseline: the same fetch_adds, no simulator"});
+  figures.push_back({"sim.futex_decisions_per_s", futex_pingpong_decisions_per_s(),
+                     "decisions/s", baseline_ops,
+                     "2 fibers handing a turn over a futex, 200k rounds each"});
+  figures.push_back({"sim.spsc3_schedules_per_s", spsc3_schedules_per_s(true), "schedules/s",
+                     spsc3_schedules_per_s(false),
+                     "SPSC ring cap 4, 3 items, 2 fibers; baseline: direct sequential run"});
+  bench::print_figures(figures, as_json);
+  return 0;
+}
