@@ -60,6 +60,9 @@ int run_command(const std::string& name, std::uint64_t seed, const std::string& 
   if (outcome.result.ok()) {
     return 0;
   }
+  std::printf("determinism: %s\n", outcome.deterministic
+                                        ? "re-run from scratch reproduced the trace hash"
+                                        : "MISMATCH: a re-run gave a different trace");
   if (!outcome.trace_path.empty()) {
     std::printf("trace: %s\n", outcome.trace_path.c_str());
   } else {

@@ -19,6 +19,14 @@ std::string trace_path_for(const std::string& out_dir, const std::string& scenar
          ".trace";
 }
 
+bool rerun_matches(const scenarios::scenario& spec, const std::string& strategy_used,
+                   std::uint64_t seed, std::uint64_t expected_hash) {
+  auto chooser = sim::make_strategy(strategy_used);
+  IPC_ASSERT(chooser != nullptr);
+  scenarios::scenario_runner fresh(spec, std::move(chooser));
+  return fresh.run(seed).trace_hash == expected_hash;
+}
+
 run_outcome run_cache::run(const scenarios::scenario& spec, const std::string& strategy,
                            std::uint64_t seed, const std::string& out_dir,
                            bool write_trace) {
@@ -31,7 +39,17 @@ run_outcome run_cache::run(const scenarios::scenario& spec, const std::string& s
   run_outcome outcome;
   outcome.result = runner->run(seed);
   outcome.strategy_used = runner->chooser().describe();
-  if (outcome.result.ok() || !write_trace) {
+  if (outcome.result.ok()) {
+    return outcome;
+  }
+  outcome.determinism_checked = true;
+  outcome.deterministic =
+      rerun_matches(spec, outcome.strategy_used, seed, outcome.result.trace_hash);
+  if (!outcome.deterministic) {
+    outcome.result.message = "determinism mismatch: re-running the seed gave another trace (" +
+                             outcome.result.message + ")";
+  }
+  if (!write_trace) {
     return outcome;
   }
   std::vector<std::string> names;
