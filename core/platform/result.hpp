@@ -33,8 +33,12 @@ class [[nodiscard]] result {
   using value_type = T;
   using error_type = E;
 
+  // Excluding `result` itself keeps copies and moves on the copy/move constructors: otherwise a
+  // non-const `result<bool, E>&` would convert through the explicit operator bool.
   template <class U = T>
-    requires std::is_constructible_v<T, U&&>
+    requires(std::is_constructible_v<T, U &&> &&
+             !std::is_same_v<std::remove_cvref_t<U>, result> &&
+             !std::is_same_v<std::remove_cvref_t<U>, std::in_place_t>)
   result(U&& value) : storage_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
   template <class G>
   result(unexpected<G> error)  // NOLINT
