@@ -4,22 +4,21 @@
 #include <utility>
 
 #include "core/platform/assert.hpp"
+#include "sim/tsan_fiber.hpp"
 
 namespace ipcsim::inline sim {
 
 namespace ctx = boost::context;
 
-fiber_context::fiber_context(fiber_context&& other) noexcept {
-  if (other.engaged_) {
-    adopt(other.take());
-  }
-}
+
+fiber_context::fiber_context(fiber_context&& other) noexcept { *this = std::move(other); }
 
 fiber_context& fiber_context::operator=(fiber_context&& other) noexcept {
   IPC_ASSERT(!engaged_);
   if (other.engaged_) {
     adopt(other.take());
   }
+  sanitizer_fiber_ = std::exchange(other.sanitizer_fiber_, nullptr);
   return *this;
 }
 
@@ -41,7 +40,8 @@ ctx::fiber fiber_context::take() noexcept {
 }
 
 fiber_context fiber_context::create(stack_pool& pool, ctx::stack_context& stack_out,
-                                    entry_function entry, void* argument) {
+                                    entry_function entry, void* argument,
+                                    void* sanitizer_fiber) {
   pooled_stack_allocator allocator(pool);
   // Boost allocates through the allocator exactly once, here; remember the stack so that an
   // abandoned context can hand it back.
@@ -58,17 +58,21 @@ fiber_context fiber_context::create(stack_pool& pool, ctx::stack_context& stack_
                    [entry, argument](ctx::fiber&& caller) -> ctx::fiber {
                      // `caller` is the empty value returned by switch_to's hand-over lambda.
                      static_cast<void>(caller);
-                     fiber_context next = entry(argument);
-                     return next.take();
+                     fiber_context* next = entry(argument);
+                     tsan::switch_to_fiber(next->sanitizer_fiber_);
+                     return next->take();
                    });
   fiber_context result;
   result.adopt(std::move(fiber));
+  result.sanitizer_fiber_ = sanitizer_fiber;
   return result;
 }
 
 void fiber_context::switch_to(fiber_context& target, fiber_context* save_slot) noexcept {
   IPC_ASSERT(save_slot != &target);
+  save_slot->sanitizer_fiber_ = tsan::current_fiber();
   ctx::fiber next = target.take();
+  tsan::switch_to_fiber(target.sanitizer_fiber_);
   std::move(next).resume_with([save_slot](ctx::fiber&& suspended) -> ctx::fiber {
     save_slot->adopt(std::move(suspended));
     return ctx::fiber{};

@@ -19,8 +19,9 @@ namespace ipcsim::inline sim {
 
 class fiber_context {
  public:
-  /// The entry of a new context; it returns the context to switch to when the fiber ends.
-  using entry_function = fiber_context (*)(void* argument) noexcept;
+  /// The entry of a new context; it returns the context to switch to when the fiber ends (which
+  /// stays in its slot: only the suspended execution is taken from it).
+  using entry_function = fiber_context* (*)(void* argument) noexcept;
 
   fiber_context() noexcept {}
   fiber_context(fiber_context&& other) noexcept;
@@ -32,8 +33,9 @@ class fiber_context {
 
   /// A context that runs `entry(argument)` on a stack from `pool` when first switched to.
   /// `stack_out` receives the stack so that the context can be abandoned later.
+  /// `sanitizer_fiber` is the TSan identity to run under (tsan_fiber.hpp; null without TSan).
   static fiber_context create(stack_pool& pool, boost::context::stack_context& stack_out,
-                              entry_function entry, void* argument);
+                              entry_function entry, void* argument, void* sanitizer_fiber);
 
   /// Suspends the calling context into `*save_slot` and runs `target` (which becomes empty).
   /// Returns when some other context switches back to `*save_slot`.
@@ -46,6 +48,8 @@ class fiber_context {
 
   bool empty() const noexcept { return !engaged_; }
 
+
+
  private:
   void adopt(boost::context::fiber&& fiber) noexcept;
   boost::context::fiber take() noexcept;
@@ -55,6 +59,10 @@ class fiber_context {
     boost::context::fiber fiber_;
   };
   bool engaged_ = false;
+  // ThreadSanitizer's handle for this context (see tsan_fiber.hpp), borrowed: the world pools
+  // handles with its fiber records, because TSan keeps per-fiber state alive even after
+  // __tsan_destroy_fiber. Null without TSan.
+  void* sanitizer_fiber_ = nullptr;
 };
 
 }  // namespace ipcsim::inline sim

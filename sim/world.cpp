@@ -106,7 +106,11 @@ std::uint32_t world::spawn(pid_type pid, std::string name, std::function<void()>
   fiber.last_load = nullptr;
   fiber.last_load_epoch = 0;
   fiber.fruitless_loads = 0;
-  fiber.context = fiber_context::create(stacks_, fiber.stack, &world::fiber_entry, &fiber);
+  if (fiber.sanitizer_fiber == nullptr) {
+    fiber.sanitizer_fiber = tsan::create_fiber();
+  }
+  fiber.context = fiber_context::create(stacks_, fiber.stack, &world::fiber_entry, &fiber,
+                                        fiber.sanitizer_fiber);
   next_ops_.push_back(pending_op{op_kind::thread_start, 0, "spawn", 0});
   make_runnable(index);
   strategy_.on_fiber_created(index, *source_);

@@ -131,7 +131,7 @@ class world {
   void note_fairness(fiber_record& fiber, op_kind kind, const void* object);
   void fill_fiber_reports(run_result& result) const;
   void abandon_suspended();
-  static fiber_context fiber_entry(void* argument) noexcept;
+  static fiber_context* fiber_entry(void* argument) noexcept;
 
   world_options options_;
   strategy& strategy_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "sim/tsan_fiber.hpp"
 #include "sim/world.hpp"
 
 namespace ipcsim::inline sim {
@@ -17,7 +18,17 @@ inline constexpr pid_type first_pid = 100;
 enum class fiber_state : std::uint8_t { runnable, blocked, finished, killed };
 
 struct world::fiber_record {
+  fiber_record() = default;
+  fiber_record(const fiber_record&) = delete;
+  fiber_record& operator=(const fiber_record&) = delete;
+  ~fiber_record() {
+    if (sanitizer_fiber != nullptr) {
+      tsan::destroy_fiber(sanitizer_fiber);
+    }
+  }
+
   world* owner = nullptr;
+  void* sanitizer_fiber = nullptr;  ///< TSan identity, kept for every fiber this record hosts
   std::uint32_t index = 0;
   std::string name;
   pid_type pid = 0;

@@ -194,7 +194,7 @@ void world::end_run_from_fiber(run_status status, std::string message) {
   IPC_UNREACHABLE();
 }
 
-fiber_context world::fiber_entry(void* argument) noexcept {
+fiber_context* world::fiber_entry(void* argument) noexcept {
   fiber_record& me = *static_cast<fiber_record*>(argument);
   world& owner = *me.owner;
   std::string escaped;
@@ -219,10 +219,10 @@ fiber_context world::fiber_entry(void* argument) noexcept {
   const std::uint32_t next = owner.next_after_block();
   if (next == main_context) {
     owner.current_ = no_fiber;
-    return std::move(owner.main_slot_);
+    return &owner.main_slot_;
   }
   owner.current_ = next;
-  return std::move(owner.fibers_[next]->context);
+  return &owner.fibers_[next]->context;
 }
 
 void world::abandon_suspended() {

@@ -68,7 +68,8 @@ futex_result futex_wait(atomic<std::uint32_t>& word, std::uint32_t expected,
 
 void futex_wake(atomic<std::uint32_t>& word, std::uint32_t count, const char* /*file*/,
                 std::uint32_t /*line*/) noexcept {
-  // The kernel reads the count as a signed int; UINT32_MAX would arrive as -1 and wake nobody.
+  // The kernel reads the count as a signed int; UINT32_MAX would arrive as -1, and the kernel
+  // then wakes a single waiter instead of all of them.
   const std::uint32_t clamped = count > static_cast<std::uint32_t>(INT_MAX)
                                     ? static_cast<std::uint32_t>(INT_MAX)
                                     : count;
