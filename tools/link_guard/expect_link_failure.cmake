@@ -20,7 +20,9 @@ if(build_status EQUAL 0)
     "link guard: ${TARGET} linked, but an executable holding both flavours must not link")
 endif()
 # GNU ld and gold say "multiple definition of `symbol'", lld says "duplicate symbol: symbol".
-if(NOT build_output MATCHES "(multiple definition of|duplicate symbol)[^\n]*ipcsim_platform_flavour_guard")
+set(duplicate_guard
+  "(multiple definition of|duplicate symbol)[^\n]*ipcsim_platform_flavour_guard")
+if(NOT build_output MATCHES "${duplicate_guard}")
   message(FATAL_ERROR
     "link guard: ${TARGET} failed, but not on ipcsim_platform_flavour_guard:\n${build_output}")
 endif()

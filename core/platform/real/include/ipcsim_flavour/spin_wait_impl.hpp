@@ -3,6 +3,9 @@
 
 #include <cstdint>
 
+#include "core/platform/atomic.hpp"
+#include "core/platform/clock.hpp"
+
 namespace ipcsim::inline IPC_FLAVOUR_NS::platform {
 
 /// Upper bound on one spin_wait call, whatever the deadline: beyond this a futex sleep is

@@ -3,6 +3,9 @@
 
 #include <cstdint>
 
+#include "core/platform/atomic.hpp"
+#include "core/platform/clock.hpp"
+
 #include <ipcsim_flavour/sim_hooks.hpp>
 
 namespace ipcsim::inline sim::platform {
