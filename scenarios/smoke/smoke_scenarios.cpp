@@ -34,42 +34,14 @@ namespace pf = ipcsim::platform;
 constexpr std::uint32_t counter_fibers = 3;
 constexpr std::uint32_t increments_per_fiber = 4;
 
-class mutex_counter final : public scenario_program {
+// Counter programs: fibers increment a shared counter; the final value must be the total.
+class counter_program : public scenario_program {
  public:
   void start(sim::world& target) override {
     for (std::uint32_t i = 0; i < counter_fibers; ++i) {
       target.spawn("worker-" + std::to_string(i), [this] {
         for (std::uint32_t n = 0; n < increments_per_fiber; ++n) {
-          std::lock_guard<pf::mutex> guard(lock_);
-          const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
-          counter_.store(seen + 1, std::memory_order_relaxed);
-        }
-      });
-    }
-  }
-  std::optional<std::string> check() override {
-    const std::uint32_t expected = counter_fibers * increments_per_fiber;
-    const std::uint32_t actual = counter_.peek_unscheduled();
-    if (actual == expected) {
-      return std::nullopt;
-    }
-    return "counter is " + std::to_string(actual) + ", expected " + std::to_string(expected);
-  }
-
- private:
-  pf::mutex lock_;
-  pf::atomic<std::uint32_t> counter_{0};
-};
-
-class racy_counter final : public scenario_program {
- public:
-  void start(sim::world& target) override {
-    for (std::uint32_t i = 0; i < counter_fibers; ++i) {
-      target.spawn("worker-" + std::to_string(i), [this] {
-        for (std::uint32_t n = 0; n < increments_per_fiber; ++n) {
-          // The planted bug: a read-modify-write split into a load and a store.
-          const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
-          counter_.store(seen + 1, std::memory_order_relaxed);
+          increment();
         }
       });
     }
@@ -84,8 +56,30 @@ class racy_counter final : public scenario_program {
            std::to_string(expected);
   }
 
+ protected:
+  virtual void increment() = 0;
+
+  /// Load then store: atomic only when the caller makes it so.
+  void load_then_store() {
+    const std::uint32_t seen = counter_.load(std::memory_order_relaxed);
+    counter_.store(seen + 1, std::memory_order_relaxed);
+  }
+
  private:
   pf::atomic<std::uint32_t> counter_{0};
+};
+
+class mutex_counter final : public counter_program {
+  void increment() override {
+    std::lock_guard<pf::mutex> guard(lock_);
+    load_then_store();
+  }
+  pf::mutex lock_;
+};
+
+// The planted bug: a read-modify-write split into a load and a store, with no lock.
+class racy_counter final : public counter_program {
+  void increment() override { load_then_store(); }
 };
 
 class lost_wakeup final : public scenario_program {
