@@ -2,12 +2,14 @@
 // thread. Outside a running world the seam still works for single-threaded use (building objects,
 // inspecting them after a run): scheduling points are no-ops and time stands still.
 
+#include <cstdio>
 #include <string>
 #include <utility>
 
 #include "core/platform/assert.hpp"
 #include "core/platform/clock.hpp"
 #include "core/platform/futex.hpp"
+#include "core/platform/log.hpp"
 #include "core/platform/process.hpp"
 #include "core/platform/thread.hpp"
 #include "sim/world.hpp"
@@ -123,6 +125,24 @@ bool thread::joinable() const noexcept { return state_ != nullptr; }
 void this_thread::yield() noexcept {
   if (world* running = world::current()) {
     running->yield("yield", 0);
+  }
+}
+
+bool log_enabled(log_level level) noexcept {
+  return world::current() != nullptr || level >= log_level::warn;
+}
+
+void log(log_level level, std::string_view component, std::string_view text) noexcept {
+  try {
+    if (world* running = world::current()) {
+      running->append_log(to_string(level), component, text);
+    } else if (level >= log_level::warn) {
+      std::fprintf(stderr, "%s %.*s: %.*s\n", to_string(level),
+                   static_cast<int>(component.size()), component.data(),
+                   static_cast<int>(text.size()), text.data());
+    }
+  } catch (...) {
+    // Out of memory while logging: the line is lost, the run is not.
   }
 }
 

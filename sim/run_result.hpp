@@ -35,6 +35,7 @@ struct run_result {
   std::uint64_t decisions = 0;     ///< points where the strategy chose among >= 2 fibers
   std::uint64_t trace_hash = 0;
   std::int64_t virtual_ns = 0;     ///< virtual time when the run ended
+  std::vector<std::string> log_tail;  ///< the last lines simulated code logged (platform::log)
 
   bool ok() const noexcept { return status == run_status::passed; }
 };

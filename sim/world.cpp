@@ -41,6 +41,7 @@ void world::reset() {
   runnable_.clear();
   processes_.resize(1);
   objects_.clear();
+  log_.clear();
   trace_.clear();
   trace_.set_label_recording(options_.record_labels);
   current_ = no_fiber;
@@ -140,6 +141,7 @@ run_result world::run() {
   result_.trace_hash = trace_.hash();
   result_.virtual_ns = now_ns_;
   fill_fiber_reports(result_);
+  result_.log_tail.assign(log_.begin(), log_.end());
   abandon_suspended();
   strategy_.end_run(decisions_);
   return result_;
@@ -187,6 +189,20 @@ void world::remove_runnable(std::uint32_t fiber) {
   if (found != runnable_.end() && *found == fiber) {
     runnable_.erase(found);
   }
+}
+
+}  // namespace ipcsim::inline sim
+
+namespace ipcsim::inline sim {
+
+void world::append_log(std::string_view level, std::string_view component,
+                       std::string_view text) {
+  std::string line = "[" + std::to_string(now_ns_) + " ns " + current_fiber_name() + "] ";
+  line.append(level).append(" ").append(component).append(": ").append(text);
+  if (log_.size() == log_lines_kept) {
+    log_.pop_front();
+  }
+  log_.push_back(std::move(line));
 }
 
 }  // namespace ipcsim::inline sim

@@ -15,7 +15,9 @@
 //! point, because the write itself happens after the point that announced it.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,6 +107,10 @@ class world {
   void yield(const char* file, std::uint32_t line);
   void join(std::uint32_t fiber);
   pid_type current_pid() const noexcept;
+  /// Keeps a line logged by simulated code (the last `log_lines_kept` lines of a run).
+  void append_log(std::string_view level, std::string_view component, std::string_view text);
+
+  static constexpr std::size_t log_lines_kept = 64;
 
  private:
   struct fiber_record;
@@ -146,6 +152,7 @@ class world {
   std::vector<std::uint32_t> runnable_;                ///< ascending fiber indices
   std::vector<std::uint32_t> filtered_;                ///< scratch for fairness filtering
   std::vector<process_record> processes_;
+  std::deque<std::string> log_;
 
   std::uint32_t current_ = no_fiber;
   fiber_context main_slot_;

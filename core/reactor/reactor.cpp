@@ -1,12 +1,42 @@
 #include "core/reactor/reactor.hpp"
 
 #include <exception>
+#include <string>
 #include <utility>
 
 #include "core/platform/assert.hpp"
+#include "core/platform/log.hpp"
 #include "core/reactor/reorder_stash.hpp"
 
 namespace ipcsim::inline IPC_FLAVOUR_NS::reactor {
+
+namespace {
+
+// Log lines for the ways a connection's traffic can go wrong; the server keeps serving others.
+void log_receive_failure(connection_id connection, receive_error error) noexcept {
+  if (error == receive_error::corrupt) {
+    platform::log(platform::log_level::warn, "reactor",
+                  "connection " + std::to_string(connection) +
+                      ": corrupt or oversized frame; connection closed");
+  } else {
+    platform::log(platform::log_level::info, "reactor",
+                  "connection " + std::to_string(connection) + " disconnected");
+  }
+}
+
+void log_handler_error(connection_id connection, const char* what) noexcept {
+  platform::log(platform::log_level::warn, "reactor",
+                "connection " + std::to_string(connection) + ": handler failed: " + what);
+}
+
+void log_send_failure(connection_id connection) noexcept {
+  platform::log(platform::log_level::info, "reactor",
+                "connection " + std::to_string(connection) +
+                    ": response not sent, connection closed");
+}
+
+}  // namespace
+
 
 namespace detail {
 
@@ -225,6 +255,7 @@ class reactor_loop {
     auto received = transport_.receive(connection);
     if (!received.has_value()) {
       ++stats_.receive_failures;
+      log_receive_failure(connection, received.error());
       stash_.forget(connection);
       return;
     }
@@ -242,9 +273,11 @@ class reactor_loop {
       handler_(record.connection(), record.request(), responder(&record));
     } catch (const std::exception& error) {
       ++stats_.handler_errors;
+      log_handler_error(record.connection(), error.what());
       static_cast<void>(record.try_answer(make_error_(error.what())));
     } catch (...) {
       ++stats_.handler_errors;
+      log_handler_error(record.connection(), "non-standard exception");
       static_cast<void>(record.try_answer(make_error_("handler threw a non-standard exception")));
     }
     // The reactor's own reference: if the handler dropped its responder unanswered, this answers.
@@ -260,6 +293,7 @@ class reactor_loop {
         ++stats_.responses_sent;
       } else {
         ++stats_.send_failures;
+        log_send_failure(item.connection);
         stash_.forget(item.connection);
       }
     }
@@ -320,6 +354,7 @@ reactor_stats run_serial(transport& transport, const serial_handler& handler,
     auto received = transport.receive(*readable);
     if (!received.has_value()) {
       ++stats.receive_failures;
+      log_receive_failure(*readable, received.error());
       continue;
     }
     ++stats.requests;
@@ -328,9 +363,11 @@ reactor_stats run_serial(transport& transport, const serial_handler& handler,
       response = handler(*readable, *received);
     } catch (const std::exception& error) {
       ++stats.handler_errors;
+      log_handler_error(*readable, error.what());
       response = make_error(error.what());
     } catch (...) {
       ++stats.handler_errors;
+      log_handler_error(*readable, "non-standard exception");
       response = make_error("handler threw a non-standard exception");
     }
     // The response no longer refers to the request frame, so the slot can go back first.
@@ -341,6 +378,7 @@ reactor_stats run_serial(transport& transport, const serial_handler& handler,
       ++stats.responses_sent;
     } else {
       ++stats.send_failures;
+      log_send_failure(*readable);
     }
   }
   return stats;

@@ -42,6 +42,12 @@ void print_result(const sim::run_result& result) {
                 fiber.state.c_str(), platform::detail::op_kind_name(fiber.kind),
                 fiber.object_id, fiber.site.c_str());
   }
+  if (!result.log_tail.empty()) {
+    std::printf("log (last %zu lines):\n", result.log_tail.size());
+    for (const std::string& line : result.log_tail) {
+      std::printf("  %s\n", line.c_str());
+    }
+  }
 }
 
 int run_command(const std::string& name, std::uint64_t seed, const std::string& strategy,
