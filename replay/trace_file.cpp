@@ -17,9 +17,10 @@ void pack_labels(msgpack::packer<msgpack::sbuffer>& packer,
                  const std::vector<decision_label>& labels) {
   packer.pack_array(static_cast<std::uint32_t>(labels.size()));
   for (const decision_label& label : labels) {
-    packer.pack_array(5);
+    packer.pack_array(6);
     packer.pack(label.step);
     packer.pack(label.fiber);
+    packer.pack(label.runnable);
     packer.pack(label.kind);
     packer.pack(label.object_id);
     packer.pack(label.site);
@@ -56,7 +57,7 @@ trace_file make_trace_file(const std::string& scenario, std::uint64_t seed,
   trace.labels.reserve(recorder.decisions().size());
   for (const sim::decision_record& record : recorder.decisions()) {
     trace.labels.push_back(decision_label{
-        record.step, record.fiber, platform::detail::op_kind_name(record.op.kind),
+        record.step, record.fiber, record.runnable, platform::detail::op_kind_name(record.op.kind),
         record.op.object_id, sim::format_site(record.op.file, record.op.line)});
   }
   return trace;
@@ -128,11 +129,12 @@ result<trace_file, std::string> read_trace_file(const std::string& path) {
     read_field(fields, "build", trace.build);
     read_field(fields, "fibers", trace.fibers);
     read_field(fields, "choices", trace.choices);
-    std::vector<std::tuple<std::uint64_t, std::uint32_t, std::string, std::uint32_t, std::string>>
+    std::vector<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t, std::string,
+                           std::uint32_t, std::string>>
         labels;
     read_field(fields, "labels", labels);
-    for (auto& [step, fiber, kind, object, site] : labels) {
-      trace.labels.push_back(decision_label{step, fiber, kind, object, site});
+    for (auto& [step, fiber, runnable, kind, object, site] : labels) {
+      trace.labels.push_back(decision_label{step, fiber, runnable, kind, object, site});
     }
     return trace;
   } catch (const std::exception& error) {

@@ -5,7 +5,7 @@
 //! Layout (a msgpack map, version 1): "version", "scenario", "seed", "strategy", "status",
 //! "message", "trace_hash", "steps", "decisions", "build", "fibers" (names by stable index),
 //! "choices" (every answer of the decision source, in order: replaying them reproduces the run),
-//! and "labels" (per decision: [step, fiber, op kind name, object id, site]).
+//! and "labels" (per step: [step, fiber, runnable count, op kind name, object id, site]).
 
 #include <cstdint>
 #include <string>
@@ -22,6 +22,7 @@ inline constexpr std::uint32_t trace_format_version = 1;
 struct decision_label {
   std::uint64_t step = 0;
   std::uint32_t fiber = 0;
+  std::uint32_t runnable = 0;  ///< fibers the strategy chose among; below 2: a forced step
   std::string kind;
   std::uint32_t object_id = 0;
   std::string site;

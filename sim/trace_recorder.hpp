@@ -16,7 +16,7 @@ namespace ipcsim::inline sim {
 struct decision_record {
   std::uint64_t step = 0;          ///< scheduling point index within the run
   std::uint32_t fiber = 0;         ///< chosen fiber (stable index)
-  std::uint32_t runnable = 0;      ///< how many fibers were runnable
+  std::uint32_t runnable = 0;      ///< how many fibers could be chosen (0 or 1: a forced step)
   pending_op op;                   ///< what the chosen fiber does next
 };
 
@@ -35,6 +35,16 @@ class trace_recorder {
     mix(fiber);
     mix((static_cast<std::uint64_t>(op.kind) << 32) | op.object_id);
     mix(op.line);
+    if (record_labels_) {
+      decisions_.push_back(decision_record{step, fiber, runnable, op});
+    }
+  }
+
+  /// A step where no choice existed (one runnable fiber, or the fiber blocked). Kept with the
+  /// labels so that explanations show every step; not part of the hash, which the decisions and
+  /// choices already determine.
+  void record_forced(std::uint64_t step, std::uint32_t fiber, std::uint32_t runnable,
+                     const pending_op& op) {
     if (record_labels_) {
       decisions_.push_back(decision_record{step, fiber, runnable, op});
     }

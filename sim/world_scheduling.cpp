@@ -31,6 +31,8 @@ void world::schedule_point(op_kind kind, const void* object, const char* file,
     if (chosen != current_) {
       switch_from_current(chosen);
     }
+  } else {
+    trace_.record_forced(steps_, current_, 1, next_ops_[current_]);
   }
 }
 
@@ -115,6 +117,7 @@ void world::block_current(op_kind kind, const void* object, std::int64_t deadlin
                        "livelock: step limit of " + std::to_string(options_.step_limit) +
                            " scheduling points reached");
   }
+  trace_.record_forced(steps_, current_, 0, next_ops_[current_]);
   me.state = fiber_state::blocked;
   me.blocked_on = kind;
   me.wait_object = object;

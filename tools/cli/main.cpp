@@ -8,6 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include "replay/explain.hpp"
 #include "replay/trace_file.hpp"
 #include "scenarios/scenario.hpp"
 #include "sim/decision_source.hpp"
@@ -110,6 +113,23 @@ int replay_command(const std::string& path) {
   return reproduced ? 1 : 0;
 }
 
+int explain_command(const std::string& path, std::size_t rows, const std::string& perfetto) {
+  auto loaded = replay::read_trace_file(path);
+  if (!loaded) {
+    std::fprintf(stderr, "ipcsim: %s\n", loaded.error().c_str());
+    return 2;
+  }
+  replay::explain_text(*loaded, rows, std::cout);
+  if (!perfetto.empty()) {
+    if (auto written = replay::write_perfetto(*loaded, perfetto); !written) {
+      std::fprintf(stderr, "ipcsim: %s\n", written.error().c_str());
+      return 2;
+    }
+    std::printf("perfetto: wrote %s (open it at ui.perfetto.dev)\n", perfetto.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -155,6 +175,14 @@ int main(int argc, char** argv) {
   auto* replay = app.add_subcommand("replay", "re-run a trace file; 1 if its failure reproduces");
   replay->add_option("trace", trace_path, "trace file")->required()->check(CLI::ExistingFile);
 
+  std::string explain_path;
+  std::string perfetto_path;
+  std::size_t explain_rows = 40;
+  auto* explain = app.add_subcommand("explain", "show a trace file as per-fiber lanes");
+  explain->add_option("trace", explain_path, "trace file")->required()->check(CLI::ExistingFile);
+  explain->add_option("--rows", explain_rows, "decisions to show before the failure (40)");
+  explain->add_option("--perfetto", perfetto_path, "also write Chrome trace-event JSON to FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -170,6 +198,9 @@ int main(int argc, char** argv) {
     }
     if (replay->parsed()) {
       return replay_command(trace_path);
+    }
+    if (explain->parsed()) {
+      return explain_command(explain_path, explain_rows, perfetto_path);
     }
     if (!shard.empty()) {
       unsigned index = 0;
