@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/platform/assert.hpp"
+#include "sim/pos_strategy.hpp"
 
 namespace ipcsim::inline sim {
 
@@ -92,6 +93,9 @@ std::unique_ptr<strategy> make_strategy(std::string_view name) {
   if (name == "random") {
     return std::make_unique<random_walk_strategy>();
   }
+  if (name == "pos") {
+    return std::make_unique<pos_strategy>();
+  }
   if (name == "pct") {
     return std::make_unique<pct_strategy>(3);
   }
@@ -113,7 +117,7 @@ std::unique_ptr<strategy> make_strategy(std::string_view name) {
 }
 
 const char* strategy_names() noexcept {
-  return "random, pct, pct:<depth 1..64>[@<run length k>], portfolio";
+  return "random, pos, pct, pct:<depth 1..64>[@<run length k>], portfolio";
 }
 
 }  // namespace ipcsim::inline sim

@@ -149,3 +149,27 @@ TEST_CASE("smoke: correct programs pass under PCT and random for 1k seeds", "[si
     }
   }
 }
+
+TEST_CASE("smoke: POS finds every planted bug and passes the correct programs", "[sim]") {
+  const std::uint64_t base = seed_base();
+  for (const char* name : {"smoke.racy_counter", "smoke.lost_wakeup", "smoke.ordering_bug"}) {
+    scenario_runner runner(get(name), ipcsim::sim::make_strategy("pos"));
+    std::optional<std::uint64_t> runs;
+    for (std::uint64_t run = 0; run < 2'000 && !runs; ++run) {
+      if (!runner.run(base + run).ok()) {
+        runs = run + 1;
+      }
+    }
+    INFO(name);
+    REQUIRE(runs.has_value());
+    std::cout << name << ": POS found it after " << *runs << " runs\n";
+  }
+  for (const char* name : {"smoke.mutex_counter", "smoke.spsc_ring", "smoke.timed_handshake"}) {
+    scenario_runner runner(get(name), ipcsim::sim::make_strategy("pos"));
+    for (std::uint64_t seed = base; seed < base + 1'000; ++seed) {
+      const auto result = runner.run(seed);
+      INFO(name << " pos seed " << seed << ": " << result.message);
+      REQUIRE(result.ok());
+    }
+  }
+}
