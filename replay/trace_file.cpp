@@ -54,6 +54,7 @@ trace_file make_trace_file(const std::string& scenario, std::uint64_t seed,
   trace.build = build_identity();
   trace.fibers = fiber_names;
   trace.choices = recorder.choices();
+  trace.workload_choices = recorder.workload_choices();
   trace.labels.reserve(recorder.decisions().size());
   for (const sim::decision_record& record : recorder.decisions()) {
     trace.labels.push_back(decision_label{
@@ -66,7 +67,7 @@ trace_file make_trace_file(const std::string& scenario, std::uint64_t seed,
 result<void, std::string> write_trace_file(const trace_file& trace, const std::string& path) {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> packer(buffer);
-  packer.pack_map(14);
+  packer.pack_map(15);
   packer.pack("version"), packer.pack(trace.version);
   packer.pack("scenario"), packer.pack(trace.scenario);
   packer.pack("seed"), packer.pack(trace.seed);
@@ -79,6 +80,7 @@ result<void, std::string> write_trace_file(const trace_file& trace, const std::s
   packer.pack("build"), packer.pack(trace.build);
   packer.pack("fibers"), packer.pack(trace.fibers);
   packer.pack("choices"), packer.pack(trace.choices);
+  packer.pack("workload_choices"), packer.pack(trace.workload_choices);
   packer.pack("labels"), pack_labels(packer, trace.labels);
   packer.pack("format"), packer.pack("ipcsim-trace");
   std::error_code error;
@@ -129,6 +131,7 @@ result<trace_file, std::string> read_trace_file(const std::string& path) {
     read_field(fields, "build", trace.build);
     read_field(fields, "fibers", trace.fibers);
     read_field(fields, "choices", trace.choices);
+    read_field(fields, "workload_choices", trace.workload_choices);
     std::vector<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t, std::string,
                            std::uint32_t, std::string>>
         labels;
@@ -140,6 +143,25 @@ result<trace_file, std::string> read_trace_file(const std::string& path) {
   } catch (const std::exception& error) {
     return unexpected(path + ": not a valid ipcsim trace file (" + error.what() + ")");
   }
+}
+
+std::vector<sim::scheduled_choice> schedule_of(const trace_file& trace) {
+  std::vector<sim::scheduled_choice> schedule;
+  for (const decision_label& label : trace.labels) {
+    if (label.runnable < 2 || label.fiber >= trace.fibers.size()) {
+      continue;
+    }
+    sim::scheduled_choice choice;
+    choice.fiber = trace.fibers[label.fiber];
+    for (std::uint8_t kind = 0; kind < static_cast<std::uint8_t>(sim::op_kind::count_); ++kind) {
+      if (label.kind == platform::detail::op_kind_name(static_cast<sim::op_kind>(kind))) {
+        choice.kind = static_cast<sim::op_kind>(kind);
+        choice.check_kind = true;
+      }
+    }
+    schedule.push_back(std::move(choice));
+  }
+  return schedule;
 }
 
 std::string build_identity() {

@@ -5,6 +5,7 @@
 //! Layout (a msgpack map, version 1): "version", "scenario", "seed", "strategy", "status",
 //! "message", "trace_hash", "steps", "decisions", "build", "fibers" (names by stable index),
 //! "choices" (every answer of the decision source, in order: replaying them reproduces the run),
+//! "workload_choices" (the answers that workloads and faults drew, for label-based replay),
 //! and "labels" (per step: [step, fiber, runnable count, op kind name, object id, site]).
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/platform/result.hpp"
+#include "sim/replay_strategy.hpp"
 #include "sim/run_result.hpp"
 #include "sim/trace_recorder.hpp"
 
@@ -41,8 +43,13 @@ struct trace_file {
   std::string build;
   std::vector<std::string> fibers;
   std::vector<std::uint32_t> choices;
+  std::vector<std::uint32_t> workload_choices;  ///< the answers workloads and faults drew
   std::vector<decision_label> labels;
 };
+
+/// The recorded schedule: one entry per decision (labels where two or more fibers could run),
+/// naming the chosen fiber and its operation, for label-based replay.
+std::vector<sim::scheduled_choice> schedule_of(const trace_file& trace);
 
 /// Builds the file contents from a finished run's result and recorder.
 trace_file make_trace_file(const std::string& scenario, std::uint64_t seed,

@@ -160,7 +160,7 @@ bool network::listener_live(const listener_state& state) const noexcept {
   return state.open && platform::process::is_alive(state.owner);
 }
 
-// ---- faults --------------------------------------------------------------------------------------
+// ---- faults -------------------------------------------------------------------------------------
 
 bool network::one_in(std::uint32_t n) noexcept {
   world* running = world::current();
@@ -336,7 +336,7 @@ void network::close_process(platform::process::pid_type pid) {
   }
 }
 
-// ---- listeners and connections -------------------------------------------------------------------
+// ---- listeners and connections ------------------------------------------------------------------
 
 result<io::listener, io_error> network::listen(std::string_view path, std::uint32_t backlog) {
   if (path.empty() || path.size() > io::unix_path_bytes_max) {
@@ -538,7 +538,7 @@ bool network::remove_socket_file(std::string_view path) {
   return true;
 }
 
-// ---- notifiers -----------------------------------------------------------------------------------
+// ---- notifiers ----------------------------------------------------------------------------------
 
 io::notifier network::notifier_create() {
   io_point(this, "io.notifier_create");
@@ -576,7 +576,7 @@ void network::close(io::notifier target) {
   close_notifier_locked(target.handle);
 }
 
-// ---- pollers -------------------------------------------------------------------------------------
+// ---- pollers ------------------------------------------------------------------------------------
 
 io::poller network::poller_create() {
   io_point(this, "io.poller_create");
@@ -664,7 +664,7 @@ void network::close(io::poller target) {
 
 }  // namespace ipcsim::inline sim
 
-// ---- the seam's functions ------------------------------------------------------------------------
+// ---- the seam's functions -----------------------------------------------------------------------
 
 namespace ipcsim::inline sim::platform::io {
 

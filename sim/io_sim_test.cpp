@@ -96,14 +96,15 @@ TEST_CASE("network: partial transfers and EINTR deliver every byte in order", "[
     io_error ending = io_error::system;
     h.simulation.spawn("server", [&] {
       const io::listener listener = io::listen_unix("/sim/a.sock", 4).value();
-      io::stream accepted;
-      while (!accepted.valid()) {
-        const auto taken = io::accept(listener);
-        accepted = taken.has_value() ? *taken : accepted;
-        platform::this_thread::yield();
+      const io::poller poller = io::poller_create().value();
+      CHECK(io::poller_add(poller, listener, 1).has_value());
+      std::array<std::uint64_t, 1> tokens{};
+      while (io::poller_wait(poller, tokens, platform::no_timeout) == 0) {
       }
+      const io::stream accepted = io::accept(listener).value();
       received = read_to_end(accepted, ending);
       io::close(accepted);
+      io::close(poller);
       io::close(listener);
     });
     h.simulation.spawn("client", [&] {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include <ipcsim_flavour/sim_hooks.hpp>
 
@@ -25,6 +26,7 @@ struct schedule_view {
   std::uint32_t current = 0;   ///< the fiber at the scheduling point (may have just blocked)
   std::uint64_t decision = 0;  ///< index of this decision within the run
   std::span<const pending_op> next_ops;  ///< indexed by fiber index
+  std::span<const std::string_view> fiber_names;  ///< indexed by fiber index; stable identities
 };
 
 }  // namespace ipcsim::inline sim

@@ -25,6 +25,7 @@ class trace_recorder {
   void clear() noexcept {
     decisions_.clear();
     choices_.clear();
+    workload_choices_.clear();
     hash_ = hash_seed;
   }
 
@@ -50,15 +51,27 @@ class trace_recorder {
     }
   }
 
-  void record_choice(std::uint32_t bound, std::uint32_t answer) {
-    mix((static_cast<std::uint64_t>(bound) << 32) | answer);
+  /// An answer of the decision source; `workload` when a workload or fault drew it rather than
+  /// the strategy.
+  void record_choice(std::uint32_t bound, std::uint32_t answer, bool workload) {
     choices_.push_back(answer);
+    if (workload) {
+      // Only workload answers enter the hash: the strategy's own draws are fully reflected in the
+      // decisions they lead to, and a run replayed by labels makes no strategy draws at all.
+      mix((static_cast<std::uint64_t>(bound) << 32) | answer);
+      workload_choices_.push_back(answer);
+    }
   }
 
   std::uint64_t hash() const noexcept { return hash_; }
   const std::vector<decision_record>& decisions() const noexcept { return decisions_; }
   /// Every answer of the decision source, in order: replaying them reproduces the run.
   const std::vector<std::uint32_t>& choices() const noexcept { return choices_; }
+  /// The answers that workloads and faults drew (a subsequence of choices()). Replaying the
+  /// schedule by labels needs only these.
+  const std::vector<std::uint32_t>& workload_choices() const noexcept {
+    return workload_choices_;
+  }
 
  private:
   static constexpr std::uint64_t hash_seed = 0x6a09e667f3bcc909ULL;
@@ -70,6 +83,7 @@ class trace_recorder {
 
   std::vector<decision_record> decisions_;
   std::vector<std::uint32_t> choices_;
+  std::vector<std::uint32_t> workload_choices_;
   std::uint64_t hash_ = hash_seed;
   bool record_labels_ = true;
 };

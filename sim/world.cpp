@@ -17,7 +17,8 @@ thread_local world* current_world = nullptr;
 world::world(world_options options, strategy& chooser, decision_source& source)
     : options_(options),
       strategy_(chooser),
-      source_(std::make_unique<recording_source>(source, trace_)),
+      source_(std::make_unique<recording_source>(source, trace_, false)),
+      workload_source_(std::make_unique<recording_source>(source, trace_, true)),
       stacks_(options.stack_bytes) {
   IPC_ASSERT(options_.step_limit > 0);
   reset();
@@ -38,6 +39,7 @@ void world::reset() {
   }
   fiber_count_ = 0;
   next_ops_.clear();
+  fiber_names_.clear();
   runnable_.clear();
   processes_.resize(1);
   objects_.clear();
@@ -113,6 +115,7 @@ std::uint32_t world::spawn(pid_type pid, std::string name, std::function<void()>
   fiber.context = fiber_context::create(stacks_, fiber.stack, &world::fiber_entry, &fiber,
                                         fiber.sanitizer_fiber);
   next_ops_.push_back(pending_op{op_kind::thread_start, 0, "spawn", 0});
+  fiber_names_.push_back(fiber.name);
   make_runnable(index);
   strategy_.on_fiber_created(index, *source_);
   return index;
@@ -171,9 +174,11 @@ const std::string& world::current_fiber_name() const {
   return current_ < fiber_count_ ? fibers_[current_]->name : none;
 }
 
-std::uint32_t world::choose(std::uint32_t bound) noexcept { return source_->choose(bound); }
+std::uint32_t world::choose(std::uint32_t bound) noexcept {
+  return workload_source_->choose(bound);
+}
 
-decision_source& world::decisions() noexcept { return *source_; }
+decision_source& world::decisions() noexcept { return *workload_source_; }
 
 platform::clock::time_point world::now() const noexcept {
   return platform::clock::time_point(platform::clock::duration(now_ns_));

@@ -141,7 +141,8 @@ class world {
 
   world_options options_;
   strategy& strategy_;
-  std::unique_ptr<recording_source> source_;
+  std::unique_ptr<recording_source> source_;           ///< what the strategy draws from
+  std::unique_ptr<recording_source> workload_source_;  ///< what choose() draws from
   stack_pool stacks_;
   object_table objects_;
   trace_recorder trace_;
@@ -149,6 +150,7 @@ class world {
   std::vector<std::unique_ptr<fiber_record>> fibers_;  ///< pooled; first fiber_count_ are live
   std::uint32_t fiber_count_ = 0;
   std::vector<pending_op> next_ops_;                   ///< by fiber index
+  std::vector<std::string_view> fiber_names_;          ///< by fiber index, into the records
   std::vector<std::uint32_t> runnable_;                ///< ascending fiber indices
   std::vector<std::uint32_t> filtered_;                ///< scratch for fairness filtering
   std::vector<process_record> processes_;

@@ -62,8 +62,10 @@ struct world::process_record {
 
 class world::recording_source final : public decision_source {
  public:
-  recording_source(decision_source& inner, trace_recorder& trace) noexcept
-      : inner_(inner), trace_(trace) {}
+  /// `workload` marks the source that workloads and faults draw from (world::choose), as opposed
+  /// to the strategy's; the trace keeps those answers apart for label-based replay.
+  recording_source(decision_source& inner, trace_recorder& trace, bool workload) noexcept
+      : inner_(inner), trace_(trace), workload_(workload) {}
   std::uint32_t choose(std::uint32_t bound) noexcept override {
     IPC_ASSERT(bound >= 1);
     if (bound == 1) {
@@ -71,7 +73,7 @@ class world::recording_source final : public decision_source {
     }
     const std::uint32_t answer = inner_.choose(bound);
     IPC_ASSERT(answer < bound);
-    trace_.record_choice(bound, answer);
+    trace_.record_choice(bound, answer, workload_);
     return answer;
   }
   const char* name() const noexcept override { return inner_.name(); }
@@ -79,6 +81,7 @@ class world::recording_source final : public decision_source {
  private:
   decision_source& inner_;
   trace_recorder& trace_;
+  bool workload_;
 };
 
 }  // namespace ipcsim::inline sim

@@ -71,7 +71,7 @@ std::uint32_t world::decide(std::uint32_t reached_by) {
     }
   }
   IPC_ASSERT(candidates.size() >= 2);
-  const schedule_view view{candidates, reached_by, decisions_, next_ops_};
+  const schedule_view view{candidates, reached_by, decisions_, next_ops_, fiber_names_};
   const std::uint32_t position = strategy_.pick(view, *source_);
   IPC_ASSERT(position < candidates.size());
   const std::uint32_t chosen = candidates[position];

@@ -11,9 +11,11 @@
 #include <iostream>
 
 #include "replay/explain.hpp"
+#include "replay/shrink.hpp"
 #include "replay/trace_file.hpp"
 #include "scenarios/scenario.hpp"
 #include "sim/decision_source.hpp"
+#include "sim/replay_strategy.hpp"
 #include "tools/cli/run_one.hpp"
 #include "tools/cli/strategy_choice.hpp"
 #include "tools/cli/sweep.hpp"
@@ -80,30 +82,45 @@ int run_command(const std::string& name, std::uint64_t seed, const std::string& 
   return 1;
 }
 
-int replay_command(const std::string& path) {
+/// Loads a trace and finds its scenario; prints the problem and returns nullptr on failure.
+const scenarios::scenario* load_trace(const std::string& path, replay::trace_file& trace) {
   auto loaded = replay::read_trace_file(path);
   if (!loaded) {
     std::fprintf(stderr, "ipcsim: %s\n", loaded.error().c_str());
-    return 2;
+    return nullptr;
   }
-  const replay::trace_file& trace = *loaded;
+  trace = std::move(*loaded);
   const scenarios::scenario* spec = scenarios::find_scenario(trace.scenario);
-  auto chooser = sim::make_strategy(trace.strategy);
-  if (spec == nullptr || chooser == nullptr) {
-    std::fprintf(stderr, "ipcsim: %s names unknown scenario '%s' or strategy '%s'\n",
-                 path.c_str(), trace.scenario.c_str(), trace.strategy.c_str());
+  if (spec == nullptr) {
+    std::fprintf(stderr, "ipcsim: %s names unknown scenario '%s'\n", path.c_str(),
+                 trace.scenario.c_str());
+  }
+  return spec;
+}
+
+int replay_command(const std::string& path) {
+  replay::trace_file trace;
+  const scenarios::scenario* spec = load_trace(path, trace);
+  if (spec == nullptr) {
     return 2;
   }
-  sim::replay_source source(trace.choices, trace.seed);
-  sim::world simulation(spec->options, *chooser, source);
+  // Replay by labels: each decision picks the recorded fiber by name, so unrelated code changes
+  // do not shift the schedule; workload answers replay in order.
+  sim::replay_strategy chooser(replay::schedule_of(trace),
+                               sim::replay_strategy::fallback::seeded_random, trace.seed);
+  sim::replay_source source(trace.workload_choices, trace.seed);
+  sim::world simulation(spec->options, chooser, source);
   const sim::run_result result = scenarios::run_scenario(*spec, simulation);
   print_result(result);
-  if (source.diverged()) {
-    std::printf("replay: diverged at recorded choice %zu; continued with seed %llu\n",
-                source.divergence_index(), static_cast<unsigned long long>(trace.seed));
+  if (const auto& divergence = chooser.divergence()) {
+    std::printf("replay: diverged at decision %llu: recorded %s, found runnable: %s; continued "
+                "with a random walk seeded %llu\n",
+                static_cast<unsigned long long>(divergence->decision),
+                divergence->expected.c_str(), divergence->found.c_str(),
+                static_cast<unsigned long long>(trace.seed));
   } else {
-    std::printf("replay: %s (trace hash %s the recording)\n",
-                result.trace_hash == trace.trace_hash ? "exact" : "inexact",
+    std::printf("replay: followed all %llu recorded decisions; trace hash %s the recording\n",
+                static_cast<unsigned long long>(chooser.consumed()),
                 result.trace_hash == trace.trace_hash ? "matches" : "differs from");
   }
   const bool reproduced = !result.ok() && std::string(sim::to_string(result.status)) ==
@@ -111,6 +128,41 @@ int replay_command(const std::string& path) {
   std::printf("replay: the recorded %s %s\n", trace.status.c_str(),
               reproduced ? "reproduces" : "does not reproduce");
   return reproduced ? 1 : 0;
+}
+
+int shrink_command(const std::string& path, const std::string& out_path,
+                   std::uint64_t attempts) {
+  replay::trace_file trace;
+  const scenarios::scenario* spec = load_trace(path, trace);
+  if (spec == nullptr) {
+    return 2;
+  }
+  auto shrunk = replay::shrink_trace(*spec, trace, attempts);
+  if (!shrunk) {
+    std::fprintf(stderr, "ipcsim: %s\n", shrunk.error().c_str());
+    return 2;
+  }
+  const replay::shrink_report& report = *shrunk;
+  std::printf("shrink: %llu attempts\n  decisions    %llu -> %llu\n  preemptions  %llu -> %llu\n"
+              "  workload answers not 0  %llu -> %llu\n",
+              static_cast<unsigned long long>(report.attempts),
+              static_cast<unsigned long long>(report.decisions_before),
+              static_cast<unsigned long long>(report.decisions_after),
+              static_cast<unsigned long long>(report.preemptions_before),
+              static_cast<unsigned long long>(report.preemptions_after),
+              static_cast<unsigned long long>(report.workload_nonzero_before),
+              static_cast<unsigned long long>(report.workload_nonzero_after));
+  std::printf("  failure: %s\n", report.smallest.message.c_str());
+  if (!report.smaller) {
+    std::printf("shrink: no smaller failing trace found; nothing written\n");
+    return 0;
+  }
+  if (auto written = replay::write_trace_file(report.smallest, out_path); !written) {
+    std::fprintf(stderr, "ipcsim: %s\n", written.error().c_str());
+    return 3;
+  }
+  std::printf("shrink: wrote %s (ipcsim explain %s)\n", out_path.c_str(), out_path.c_str());
+  return 1;
 }
 
 int explain_command(const std::string& path, std::size_t rows, const std::string& perfetto) {
@@ -172,7 +224,8 @@ int main(int argc, char** argv) {
   sweep->add_flag("--quiet", sweep_opts.quiet, "no progress line");
 
   std::string trace_path;
-  auto* replay = app.add_subcommand("replay", "re-run a trace file; 1 if its failure reproduces");
+  auto* replay =
+      app.add_subcommand("replay", "re-run a trace file by labels; 1 if its failure reproduces");
   replay->add_option("trace", trace_path, "trace file")->required()->check(CLI::ExistingFile);
 
   std::string explain_path;
@@ -182,6 +235,14 @@ int main(int argc, char** argv) {
   explain->add_option("trace", explain_path, "trace file")->required()->check(CLI::ExistingFile);
   explain->add_option("--rows", explain_rows, "decisions to show before the failure (40)");
   explain->add_option("--perfetto", perfetto_path, "also write Chrome trace-event JSON to FILE");
+
+  std::string shrink_path;
+  std::string shrink_out;
+  std::uint64_t shrink_attempts = 5000;
+  auto* shrink = app.add_subcommand("shrink", "shrink a failing trace; 1 when a smaller one is written");
+  shrink->add_option("trace", shrink_path, "trace file")->required()->check(CLI::ExistingFile);
+  shrink->add_option("-o,--output", shrink_out, "where to write the smaller trace")->required();
+  shrink->add_option("--attempts", shrink_attempts, "replays to spend at most (5000)");
 
   try {
     app.parse(argc, argv);
@@ -198,6 +259,9 @@ int main(int argc, char** argv) {
     }
     if (replay->parsed()) {
       return replay_command(trace_path);
+    }
+    if (shrink->parsed()) {
+      return shrink_command(shrink_path, shrink_out, shrink_attempts);
     }
     if (explain->parsed()) {
       return explain_command(explain_path, explain_rows, perfetto_path);
