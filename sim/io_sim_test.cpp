@@ -128,7 +128,8 @@ TEST_CASE("network: partial transfers and EINTR deliver every byte in order", "[
   CHECK(seen.interrupts > 0);
 }
 
-TEST_CASE("network: EOF after the data; closing with bytes unread resets the peer", "[sim]") {
+TEST_CASE("network: EOF comes after the data, and closing with bytes unread resets the peer",
+          "[sim]") {
   harness h;
   h.begin(1);
   h.simulation.spawn("main", [&] {

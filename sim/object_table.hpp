@@ -33,6 +33,9 @@ class object_table {
     while (true) {
       slot& entry = slots_[index];
       if (entry.key == key) {
+        if (entry.id == 0) {
+          entry.id = ++count_;  // A new object where a destroyed one lived.
+        }
         return entry.id;
       }
       if (entry.key == 0) {
@@ -45,6 +48,30 @@ class object_table {
         return count_;
       }
       index = (index + 1) & (slots_.size() - 1);
+    }
+  }
+
+  /// `object` was destroyed: the next object touched at its address gets a new id.
+  void forget(const void* object) noexcept {
+    const auto key = reinterpret_cast<std::uintptr_t>(object);
+    std::size_t index = hash(key) & (slots_.size() - 1);
+    while (slots_[index].key != 0) {
+      if (slots_[index].key == key) {
+        slots_[index].id = 0;
+        return;
+      }
+      index = (index + 1) & (slots_.size() - 1);
+    }
+  }
+
+  /// Forgets every object in [begin, begin + bytes), e.g. a released shared-memory region whose
+  /// objects were never destroyed one by one.
+  void forget_range(const void* begin, std::size_t bytes) noexcept {
+    const auto first = reinterpret_cast<std::uintptr_t>(begin);
+    for (const std::size_t index : used_) {
+      if (slots_[index].key >= first && slots_[index].key - first < bytes) {
+        slots_[index].id = 0;
+      }
     }
   }
 

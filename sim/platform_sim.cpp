@@ -43,6 +43,12 @@ void schedule_point(op_kind kind, const void* object, const char* file,
   }
 }
 
+void object_destroyed(const void* object) noexcept {
+  if (world* running = world::current()) {
+    running->forget_object(object);
+  }
+}
+
 std::uint64_t spin_ticket() noexcept {
   world* running = world::current();
   return running != nullptr ? running->spin_ticket() : 0;

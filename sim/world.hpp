@@ -100,6 +100,11 @@ class world {
   void futex_wake(platform::atomic<std::uint32_t>& word, std::uint32_t count, const char* file,
                   std::uint32_t line);
   std::uint64_t spin_ticket() const noexcept { return write_epoch_; }
+  void forget_object(const void* object) noexcept { objects_.forget(object); }
+  /// Forgets the ids of every object in a region released without destroying them one by one.
+  void forget_objects(const void* begin, std::size_t bytes) noexcept {
+    objects_.forget_range(begin, bytes);
+  }
   void spin_block(const void* watched, std::int64_t deadline_ns, std::uint64_t ticket,
                   const char* file, std::uint32_t line);
   platform::clock::time_point read_clock(const char* file, std::uint32_t line);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/platform/flavour.hpp"
 #include <ipcsim_flavour/atomic_impl.hpp>
@@ -21,6 +22,15 @@ static_assert(alignof(atomic<std::uint64_t>) == alignof(std::uint64_t));
 static_assert(sizeof(atomic<std::int32_t>) == sizeof(std::int32_t));
 static_assert(sizeof(atomic<bool>) == sizeof(bool));
 static_assert(atomic<std::uint64_t>::is_always_lock_free);
+
+/// Whether `T` may live in shared memory: standard layout, and no destructor that matters to the
+/// process. Shared-memory structures are never destroyed (the mapping just goes away), so a
+/// destructor must not do anything the peer relies on. In the sim flavour `platform::atomic`
+/// has a destructor that only tells the simulator the object is gone (so its id is not inherited
+/// by the next object at that address); the real flavour's layout is what this trait guards.
+template <class T>
+inline constexpr bool is_shared_memory_safe_v =
+    std::is_standard_layout_v<T> && (std::is_trivially_destructible_v<T> || is_simulation);
 
 /// The low 32 bits of a 64-bit atomic counter, as a 32-bit atomic a futex can wait on. The
 /// counters that rings wait on are 64-bit; futexes are 32-bit. This is the one sanctioned place

@@ -27,6 +27,7 @@ class atomic {
   constexpr atomic(T desired) noexcept : value_(desired) {}  // NOLINT: mirrors std::atomic
   atomic(const atomic&) = delete;
   atomic& operator=(const atomic&) = delete;
+  ~atomic() { detail::object_destroyed(this); }
 
   T load(std::memory_order order = std::memory_order_seq_cst, const char* file = __builtin_FILE(),
          std::uint32_t line = __builtin_LINE()) const noexcept {
