@@ -5,6 +5,17 @@
 
 #include "core/platform/assert.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define IPCSIM_ASAN_STACKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IPCSIM_ASAN_STACKS 1
+#endif
+#endif
+#if defined(IPCSIM_ASAN_STACKS)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace ipcsim::inline sim {
 
 stack_pool::stack_pool(std::size_t stack_bytes)
@@ -36,6 +47,11 @@ boost::context::stack_context stack_pool::allocate() {
     base = static_cast<char*>(mapping) + page_bytes_;
   }
   ++in_use_;
+#if defined(IPCSIM_ASAN_STACKS)
+  // A stack abandoned mid-run (killed process, deadlock) keeps ASan's poisoning of its dead frames;
+  // the next fiber on it starts with clean shadow memory.
+  ASAN_UNPOISON_MEMORY_REGION(base, stack_bytes_);
+#endif
   boost::context::stack_context stack;
   stack.size = stack_bytes_;
   stack.sp = static_cast<char*>(base) + stack_bytes_;
