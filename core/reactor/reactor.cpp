@@ -18,8 +18,8 @@ void log_receive_failure(connection_id connection, receive_error error) noexcept
     platform::log(platform::log_level::warn, "reactor",
                   "connection " + std::to_string(connection) +
                       ": corrupt or oversized frame; connection closed");
-  } else {
-    platform::log(platform::log_level::info, "reactor",
+  } else if (platform::log_enabled(platform::log_level::debug)) {
+    platform::log(platform::log_level::debug, "reactor",
                   "connection " + std::to_string(connection) + " disconnected");
   }
 }
