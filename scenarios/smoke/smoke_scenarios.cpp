@@ -7,6 +7,8 @@
 //!   never changes; a notify between check and wait is lost, and the run deadlocks.
 //! - smoke.ordering_bug (planted, depth 2): the reader must load exactly between the writer's two
 //!   adjacent stores, which needs a preemption of the writer there and the reader ready to load.
+//! - smoke.nondeterminism (planted): a run depends on a counter outside the simulation; every run
+//!   passes its checks, and only the determinism check (re-running a seed) catches it.
 //! - smoke.spsc_ring: a 2-fiber SPSC ring of capacity 4 carrying items in order; must pass.
 //! - smoke.timed_handshake: timed futex waits, sleeps and a condition variable; exercises the
 //!   virtual clock; must pass.
@@ -203,6 +205,27 @@ class timed_handshake final : public scenario_program {
   bool answered_ = false;
 };
 
+// The planted bug: behaviour depends on state outside the simulation (a counter that survives
+// from run to run in the process), so the same seed does not give the same run twice. Only the
+// determinism check can see this; every run passes its own checks.
+class nondeterminism final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    static std::uint32_t runs_in_this_process = 0;
+    const bool extra_step = (++runs_in_this_process % 2) == 0;
+    target.spawn("writer", [this, extra_step] {
+      value_.store(1, std::memory_order_relaxed);
+      if (extra_step) {
+        value_.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+    target.spawn("reader", [this] { static_cast<void>(value_.load(std::memory_order_relaxed)); });
+  }
+
+ private:
+  pf::atomic<std::uint32_t> value_{0};
+};
+
 template <class Program>
 scenario make_scenario(std::string name, std::string description, bool planted) {
   scenario spec;
@@ -226,6 +249,9 @@ void add_smoke_scenarios(std::vector<scenario>& into) {
   into.push_back(make_scenario<ordering_bug>(
       "smoke.ordering_bug", "planted depth-2 bug: reader lands between two adjacent stores",
       true));
+  into.push_back(make_scenario<nondeterminism>(
+      "smoke.nondeterminism",
+      "planted bug: behaviour depends on process state; caught by the determinism check", true));
   into.push_back(make_scenario<spsc_ring>(
       "smoke.spsc_ring", "2-fiber SPSC ring of capacity 4 carrying 8 items in order", false));
   into.push_back(make_scenario<timed_handshake>(

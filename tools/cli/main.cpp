@@ -222,6 +222,9 @@ int main(int argc, char** argv) {
   sweep->add_option("--out", sweep_opts.out_dir, "directory for trace files");
   sweep->add_option("--watchdog", sweep_opts.watchdog_seconds, "wall seconds per run (60)");
   sweep->add_flag("--quiet", sweep_opts.quiet, "no progress line");
+  sweep->add_option("--determinism-sample", sweep_opts.determinism_sample_percent,
+                    "percent of passing runs re-run to check determinism (5)")
+      ->check(CLI::Range(0, 100));
 
   std::string trace_path;
   auto* replay =

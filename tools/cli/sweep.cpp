@@ -88,10 +88,23 @@ void write_all(int fd, const std::string& line) {
     const auto outcome =
         cache.run(spec, strategy, options.seed_base + item.run_index, options.out_dir, room);
     traces_written[item.scenario] += outcome.trace_path.empty() ? 0 : 1;
+    std::string status = sim::to_string(outcome.result.status);
+    std::string message = outcome.result.message;
+    // Findings are always re-checked (run_cache); a sample of passing runs is too, chosen by run
+    // index so that the sample does not depend on timing.
+    const bool sampled = options.determinism_sample_percent != 0 &&
+                         (item.run_index * 2654435761ULL) % 100 <
+                             options.determinism_sample_percent;
+    if (outcome.result.ok() && sampled &&
+        !rerun_matches(spec, outcome.strategy_used, options.seed_base + item.run_index,
+                       outcome.result.trace_hash)) {
+      status = "determinism";
+      message = "determinism mismatch: re-running the seed from scratch gave another trace hash";
+    }
     std::ostringstream line;
-    line << "E\t" << item_index << "\t" << sim::to_string(outcome.result.status) << "\t"
-         << outcome.result.decisions << "\t" << outcome.strategy_used << "\t"
-         << outcome.trace_path << "\t" << single_line(outcome.result.message) << "\n";
+    line << "E\t" << item_index << "\t" << status << "\t" << outcome.result.decisions << "\t"
+         << outcome.strategy_used << "\t" << outcome.trace_path << "\t" << single_line(message)
+         << "\n";
     write_all(fd, line.str());
   }
   ::_exit(0);

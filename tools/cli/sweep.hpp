@@ -28,6 +28,7 @@ struct sweep_options {
   std::string json_path;
   std::string out_dir = "ipcsim-out";
   double watchdog_seconds = 60;
+  std::uint32_t determinism_sample_percent = 5;  ///< passing runs re-run to compare trace hashes
   bool quiet = false;
 };
 
