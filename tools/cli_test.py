@@ -95,6 +95,19 @@ def check_sweep(work):
     code, out, _ = run("sweep", "smoke.mutex_counter", "--runs", "5", "--strategy", "random",
                        "--quiet", "--seed-base", "1000")
     expect(code == 0, "a correct scenario sweeps clean")
+    crash_json = os.path.join(work, "crash.json")
+    code, out, _ = run("sweep", "smoke.assert_crash", "--runs", "100", "--quiet", "--json",
+                       crash_json, "--out", os.path.join(work, "c"))
+    with open(crash_json) as handle:
+        crash = json.load(handle)["scenarios"][0]
+    expect(code == 0 and crash["runs"] == 100, "a crashing seed does not end the sweep")
+    expect(crash["first_failure"]["oracle"] == "crash" and
+           "assertion failed" in crash["first_failure"]["message"],
+           "a crash is a finding quoting the worker's last stderr line")
+    seed = str(crash["first_failure"]["seed"])
+    code, out, _ = run("run", "smoke.assert_crash", "--seed", seed, "--strategy",
+                       crash["first_failure"]["strategy"])
+    expect(code == 1 and "crash" in out, "run reports a crash of the simulated program as 1")
 
 
 with tempfile.TemporaryDirectory() as scratch:

@@ -7,6 +7,8 @@
 //!   never changes; a notify between check and wait is lost, and the run deadlocks.
 //! - smoke.ordering_bug (planted, depth 2): the reader must load exactly between the writer's two
 //!   adjacent stores, which needs a preemption of the writer there and the reader ready to load.
+//! - smoke.assert_crash (planted): IPC_ASSERT fails between two stores and aborts the process;
+//!   the sweep reports the crash for that seed and continues.
 //! - smoke.nondeterminism (planted): a run depends on a counter outside the simulation; every run
 //!   passes its checks, and only the determinism check (re-running a seed) catches it.
 //! - smoke.spsc_ring: a 2-fiber SPSC ring of capacity 4 carrying items in order; must pass.
@@ -20,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "core/platform/assert.hpp"
 #include "core/platform/atomic.hpp"
 #include "core/platform/condition_variable.hpp"
 #include "core/platform/futex.hpp"
@@ -226,6 +229,28 @@ class nondeterminism final : public scenario_program {
   pf::atomic<std::uint32_t> value_{0};
 };
 
+// The planted bug: an always-on assertion that fails in some interleavings (a reader that
+// asserts it never sees a half-done two-step update). IPC_ASSERT aborts the process, so this shows
+// that a crashing run is a finding for its seed and the sweep goes on.
+class assert_crash final : public scenario_program {
+ public:
+  void start(sim::world& target) override {
+    target.spawn("updater", [this] {
+      first_.store(1, std::memory_order_release);
+      second_.store(1, std::memory_order_release);
+    });
+    target.spawn("checker", [this] {
+      const std::uint32_t second = second_.load(std::memory_order_acquire);
+      const std::uint32_t first = first_.load(std::memory_order_acquire);
+      IPC_ASSERT(first == second);
+    });
+  }
+
+ private:
+  pf::atomic<std::uint32_t> first_{0};
+  pf::atomic<std::uint32_t> second_{0};
+};
+
 template <class Program>
 scenario make_scenario(std::string name, std::string description, bool planted) {
   scenario spec;
@@ -249,6 +274,9 @@ void add_smoke_scenarios(std::vector<scenario>& into) {
   into.push_back(make_scenario<ordering_bug>(
       "smoke.ordering_bug", "planted depth-2 bug: reader lands between two adjacent stores",
       true));
+  into.push_back(make_scenario<assert_crash>(
+      "smoke.assert_crash",
+      "planted bug: an assertion fails in some interleavings and aborts the process", true));
   into.push_back(make_scenario<nondeterminism>(
       "smoke.nondeterminism",
       "planted bug: behaviour depends on process state; caught by the determinism check", true));

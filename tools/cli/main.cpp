@@ -1,7 +1,13 @@
 // ipcsim: the command-line front end (design §9). Exit codes: 0 success / every check held,
 // 1 a finding, 2 usage or input error, 3 internal error of the harness.
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <sstream>
 #include <string>
@@ -55,8 +61,8 @@ void print_result(const sim::run_result& result) {
   }
 }
 
-int run_command(const std::string& name, std::uint64_t seed, const std::string& strategy,
-                const std::string& out_dir) {
+int run_in_process(const std::string& name, std::uint64_t seed, const std::string& strategy,
+                   const std::string& out_dir) {
   const scenarios::scenario* spec = scenarios::find_scenario(name);
   if (spec == nullptr) {
     std::fprintf(stderr, "ipcsim: unknown scenario '%s' (see 'ipcsim list')\n", name.c_str());
@@ -96,6 +102,33 @@ const scenarios::scenario* load_trace(const std::string& path, replay::trace_fil
                  trace.scenario.c_str());
   }
   return spec;
+}
+
+/// `ipcsim run` executes the simulation in a child process, so that a crash of the simulated code
+/// (an always-on assertion, a segfault) is reported as a finding instead of killing the tool.
+int run_command(const std::string& name, std::uint64_t seed, const std::string& strategy,
+                const std::string& out_dir) {
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    std::perror("ipcsim: fork");
+    return 3;
+  }
+  if (child == 0) {
+    const int code = run_in_process(name, seed, strategy, out_dir);
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    std::printf("result: crash: the simulated program died of signal %d (%s); repeat it with "
+                "the same command under a debugger\n",
+                WTERMSIG(status), ::strsignal(WTERMSIG(status)));
+    return 1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
 }
 
 int replay_command(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -43,7 +44,29 @@ struct worker_slot {
   bool busy = false;               ///< items[next] has been announced and not reported
   wall_clock::time_point started;
   std::string buffer;
+  std::string stderr_path;  ///< the worker's stderr, kept for crash witnesses
 };
+
+/// The last non-empty line of a file, for a crash witness ("...: assertion failed: ...").
+std::string last_line_of(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) {
+    return {};
+  }
+  std::string last;
+  char line[1024];
+  while (std::fgets(line, sizeof line, file) != nullptr) {
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+      text.pop_back();
+    }
+    if (!text.empty()) {
+      last = text;
+    }
+  }
+  std::fclose(file);
+  return last;
+}
 
 std::string single_line(std::string text) {
   for (char& c : text) {
@@ -124,6 +147,11 @@ void start_worker(const sweep_plan& plan, worker_slot& slot) {
   }
   if (pid == 0) {
     ::close(pipe_fds[0]);
+    // A crashing run's message goes to a file the parent quotes, not to the user's terminal.
+    if (std::FILE* err = std::fopen(slot.stderr_path.c_str(), "w"); err != nullptr) {
+      ::dup2(::fileno(err), STDERR_FILENO);
+      std::fclose(err);
+    }
     worker_main(pipe_fds[1], plan, slot);
   }
   ::close(pipe_fds[1]);
@@ -151,10 +179,14 @@ class sweep_session {
   }
 
   sweep_totals run() {
+    open_seed_log();
     const unsigned jobs = std::max(1U, plan_.options->jobs);
     slots_.resize(jobs);
     for (std::size_t i = 0; i < plan_.items.size(); ++i) {
       slots_[i % jobs].items.push_back(i);
+    }
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      slots_[i].stderr_path = plan_.options->out_dir + "/worker-" + std::to_string(i) + ".stderr";
     }
     for (worker_slot& slot : slots_) {
       if (!slot.items.empty()) {
@@ -173,6 +205,10 @@ class sweep_session {
     }
     totals_.seconds = std::chrono::duration<double>(wall_clock::now() - start).count();
     print_progress(start, true);
+    if (seed_log_ != nullptr) {
+      std::fclose(seed_log_);
+      seed_log_ = nullptr;
+    }
     return totals_;
   }
 
@@ -238,6 +274,7 @@ class sweep_session {
       slot.busy = true;
       slot.started = wall_clock::now();
       ++started_;
+      log_seed("start", slot.items[slot.next], "");
       return;
     }
     if (fields[0] != "E" || fields.size() != 7) {
@@ -247,6 +284,7 @@ class sweep_session {
     const std::size_t item_index = slot.items[slot.next];
     slot.busy = false;
     ++slot.next;
+    log_seed("end", item_index, fields[2]);
     const bool passed = fields[2] == "passed";
     record(item_index, std::stoull(fields[3]), slot.started,
            passed ? std::nullopt
@@ -291,8 +329,12 @@ class sweep_session {
         why = WIFSIGNALED(status) ? std::string("crash: ") + ::strsignal(WTERMSIG(status))
                                   : "crash: worker exited with status " +
                                         std::to_string(WEXITSTATUS(status));
+        if (const std::string said = last_line_of(slot.stderr_path); !said.empty()) {
+          why += ": " + said;
+        }
       }
       const std::size_t item_index = slot.items[slot.next];
+      log_seed("end", item_index, why);
       record(item_index, 0, slot.started,
              finding{0, 0, "", why.starts_with("hang") ? "hang" : "crash", why, ""});
       slot.busy = false;
@@ -302,6 +344,31 @@ class sweep_session {
     if (slot.next < slot.items.size() && !out_of_time && interrupt_requested == 0) {
       start_worker(plan_, slot);
     }
+  }
+
+  /// The seed log (<out>/sweep.log): every run is logged before it starts, so even a sweep that is
+  /// itself killed leaves the seed that was running on record.
+  void open_seed_log() {
+    std::error_code ignored;
+    std::filesystem::create_directories(plan_.options->out_dir, ignored);
+    const std::string path = plan_.options->out_dir + "/sweep.log";
+    seed_log_ = std::fopen(path.c_str(), "a");
+    if (seed_log_ == nullptr) {
+      std::fprintf(stderr, "ipcsim: warning: cannot write the seed log %s\n", path.c_str());
+    }
+  }
+
+  void log_seed(const char* what, std::size_t item_index, const std::string& status) {
+    if (seed_log_ == nullptr) {
+      return;
+    }
+    const sweep_item& item = plan_.items[item_index];
+    std::fprintf(seed_log_, "%s %s seed %llu strategy %s%s%s\n", what,
+                 plan_.scenarios[item.scenario]->name.c_str(),
+                 static_cast<unsigned long long>(plan_.options->seed_base + item.run_index),
+                 concrete_strategy(plan_.options->strategy, item.run_index).c_str(),
+                 status.empty() ? "" : " ", status.c_str());
+    std::fflush(seed_log_);
   }
 
   void enforce_watchdog() {
@@ -352,6 +419,7 @@ class sweep_session {
   std::size_t finished_ = 0;
   std::size_t findings_ = 0;
   wall_clock::time_point last_progress_{};
+  std::FILE* seed_log_ = nullptr;
 };
 
 }  // namespace
