@@ -6,7 +6,6 @@
 #include <string>
 
 #include "core/platform/assert.hpp"
-#include "sim/pos_strategy.hpp"
 
 namespace ipcsim::inline sim {
 
@@ -76,48 +75,6 @@ double pct_strategy::hit_probability_bound(std::uint32_t depth, std::uint32_t fi
   IPC_ASSERT(fibers >= 1);
   const double k = static_cast<double>(std::max<std::uint64_t>(decisions, 1));
   return 1.0 / (static_cast<double>(fibers) * std::pow(k, static_cast<double>(depth) - 1.0));
-}
-
-namespace {
-/// A decimal number in [1, max], or 0 when `text` is not one.
-std::uint64_t parse_small_number(std::string_view text, std::uint64_t max) {
-  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != text.npos) {
-    return 0;
-  }
-  const std::uint64_t value = std::stoull(std::string(text));
-  return value <= max ? value : 0;
-}
-}  // namespace
-
-std::unique_ptr<strategy> make_strategy(std::string_view name) {
-  if (name == "random") {
-    return std::make_unique<random_walk_strategy>();
-  }
-  if (name == "pos") {
-    return std::make_unique<pos_strategy>();
-  }
-  if (name == "pct") {
-    return std::make_unique<pct_strategy>(3);
-  }
-  if (name.starts_with("pct:")) {
-    std::string_view rest = name.substr(4);
-    std::string_view length_text;
-    if (const auto at = rest.find('@'); at != std::string_view::npos) {
-      length_text = rest.substr(at + 1);
-      rest = rest.substr(0, at);
-    }
-    const auto depth = parse_small_number(rest, 64);
-    const auto length = length_text.empty() ? 64 : parse_small_number(length_text, UINT32_MAX);
-    if (depth == 0 || length == 0) {
-      return nullptr;
-    }
-    return std::make_unique<pct_strategy>(static_cast<std::uint32_t>(depth), length);
-  }
-  return nullptr;
-}
-
-const char* strategy_names() noexcept {
-  return "random, pos, pct, pct:<depth 1..64>[@<run length k>], portfolio";
 }
 
 }  // namespace ipcsim::inline sim

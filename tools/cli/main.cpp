@@ -229,14 +229,13 @@ int main(int argc, char** argv) {
   auto strategy_check = CLI::Validator(
       [](std::string& value) {
         return cli::is_known_strategy(value) ? std::string()
-                                             : "unknown strategy (random, pos, pct, pct:<d>, "
-                                               "pct:<d>@<k>, portfolio)";
+                                             : std::string("unknown strategy (") + sim::strategy_names() + ")";
       },
       "STRATEGY");
   auto* run = app.add_subcommand("run", "run one seed of a scenario");
   run->add_option("scenario", scenario_name, "scenario name (see list)")->required();
   run->add_option("--seed", seed, "seed (default 1)");
-  run->add_option("--strategy", strategy, "random|pos|pct|pct:<d>|portfolio")->check(strategy_check);
+  run->add_option("--strategy", strategy, "random|pos|pct[:d]|surw|urw|dfs[:b]|portfolio")->check(strategy_check);
   run->add_option("--out", out_dir, "directory for trace files (default ./ipcsim-out)");
 
   cli::sweep_options sweep_opts;

@@ -1,5 +1,7 @@
 #include "tools/cli/run_one.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "core/platform/assert.hpp"
@@ -9,9 +11,16 @@ namespace ipcsim::cli {
 
 std::string trace_path_for(const std::string& out_dir, const std::string& scenario,
                            const std::string& strategy, std::uint64_t seed) {
+  // Strategy specs can be long (a DFS path, SURW estimates): long ones are shortened to their
+  // name plus a hash; the trace file itself records the full spec.
   std::string safe_strategy = strategy;
+  if (safe_strategy.size() > 32) {
+    const std::size_t cut = safe_strategy.find('@');
+    safe_strategy = safe_strategy.substr(0, std::min<std::size_t>(cut, 16)) + "-" +
+                    std::to_string(std::hash<std::string>{}(strategy) % 1000000007ULL);
+  }
   for (char& c : safe_strategy) {
-    if (c == ':') {
+    if (c == ':' || c == '/' || c == '%' || c == ',' || c == '=') {
       c = '_';
     }
   }

@@ -7,7 +7,7 @@
 namespace ipcsim::cli {
 
 namespace {
-constexpr std::array<const char*, 4> portfolio = {"random", "pct:2", "pos", "pct:3"};
+constexpr std::array<const char*, 5> portfolio = {"random", "pct:2", "pos", "pct:3", "surw"};
 }
 
 bool is_known_strategy(const std::string& name) {
