@@ -57,6 +57,8 @@ class shm_channel final : public client_channel {
     return {};
   }
 
+  bool close_for_dead_process() override { return false; }
+
  private:
   channel_error translate(ring::client_error error) const noexcept {
     switch (error) {
@@ -99,6 +101,11 @@ class socket_channel final : public client_channel {
     }
     out = std::move(*frame);
     return {};
+  }
+
+  bool close_for_dead_process() override {
+    client_.close();
+    return true;
   }
 
  private:

@@ -43,6 +43,12 @@ class client_channel {
   /// Receives the next response frame into `out` (replacing its contents).
   virtual result<void, channel_error> receive(wire::bytes& out,
                                               platform::clock::time_point deadline) = 0;
+  /// Does what the kernel does to this connection when its process dies: a socket is closed (the
+  /// caller guarantees the dead process was not inside a network call), shared memory is left
+  /// as it is (the slot stays owned by the dead pid until the server reaps it or a new client
+  /// claims it). Returns true when nothing of the connection is left to release, so the object
+  /// may be destroyed. From a fiber of the run.
+  virtual bool close_for_dead_process() = 0;
 };
 
 /// Connects to the run's server over the transport `topology` names, sleeping and retrying while

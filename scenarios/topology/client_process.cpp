@@ -33,15 +33,20 @@ class session final : public client_state {
       : context_(context), record_(record),
         bound_(std::chrono::nanoseconds(context.spec().oracles.response_bound_ns)) {}
 
-  /// A session that did not finish was killed or abandoned by a failed run, so its connection's
-  /// destructor must not act for it now: an mpsc_client's would release a slot that a
-  /// replacement may own by now, a socket_client's would close a stream close_process already
-  /// closed (a double close asserts), or meet the network's mutex held by an abandoned fiber.
-  /// Such a connection is leaked: an mpsc_client is a few hundred bytes and owns no heap, a
-  /// socket_client about 4 KiB (its read buffer). Everything else of the session is freed.
+  /// A connection still here belongs to a session killed over shared memory or abandoned by a
+  /// failed run, and its destructor must not act for it now: an mpsc_client's would release a
+  /// slot that a replacement may own by now, and a socket_client's could meet the network's
+  /// mutex held by an abandoned fiber. It is leaked (an mpsc_client is a few hundred bytes and
+  /// owns no heap); everything else of the session is freed.
   ~session() override {
     if (channel_ != nullptr) {
       static_cast<void>(channel_.release());
+    }
+  }
+
+  void close_for_dead_process() override {
+    if (channel_ != nullptr && channel_->close_for_dead_process()) {
+      channel_.reset();
     }
   }
 

@@ -53,6 +53,11 @@ void supervise_kill(run_context& context) {
     platform::futex_wait(victim.progress, seen);
   }
   context.world().kill_process(victim.pid);
+  // The kernel's part: the victim's own connection first (through its client object, so that
+  // the object can be freed without closing twice), then anything else the process owned.
+  if (victim.state != nullptr) {
+    victim.state->close_for_dead_process();
+  }
   if (context.spec().topology.transport == transport_kind::socket) {
     sim::network* network = sim::network::current();
     IPC_ASSERT(network != nullptr);

@@ -39,6 +39,9 @@ inline constexpr std::uint32_t oversized_socket_frame_bytes = 512;
 class client_state {
  public:
   virtual ~client_state() = default;
+  /// After the session's process was killed: closes what the kernel would close for it, and
+  /// frees it where that is now safe. From a fiber of the run.
+  virtual void close_for_dead_process() = 0;
 };
 
 /// One client session of the run (an original client or a replacement).

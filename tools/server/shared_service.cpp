@@ -1,0 +1,56 @@
+#include "tools/server/shared_service.hpp"
+
+#include <utility>
+
+#include "core/platform/assert.hpp"
+
+namespace ipcsim::server {
+
+namespace {
+
+sched::fork_scheduler_options scheduler_options(std::uint32_t threads,
+                                                std::uint32_t reactor_count,
+                                                std::uint32_t reactor_inflight_max) {
+  IPC_ASSERT(reactor_count >= 1);
+  sched::fork_scheduler_options options;
+  options.thread_count = threads;
+  // Work that has answered still counts until it returns (reactor.hpp), hence + threads.
+  options.inflight_max = reactor_count * reactor_inflight_max + threads;
+  IPC_ASSERT(options.inflight_max <= sched::fork_scheduler::inflight_limit);
+  options.thread_name_prefix = "wsdb-pool";
+  return options;
+}
+
+}  // namespace
+
+shared_service::shared_service(std::uint32_t threads, std::uint32_t reactor_count,
+                               std::uint32_t reactor_inflight_max,
+                               const service::service_limits& limits)
+    : scheduler_(scheduler_options(threads, reactor_count, reactor_inflight_max),
+                 [this] { return has_pending_request(); }),
+      service_(scheduler_, limits),
+      service_handler_(service_.async_handler()) {}
+
+shared_service::~shared_service() { scheduler_.wait_idle(); }
+
+bool shared_service::has_pending_request() const noexcept {
+  // Called by the scheduler from inside handle(), on the reactor thread holding the gate.
+  IPC_ASSERT(scheduling_transport_ != nullptr);
+  return scheduling_transport_->has_pending_request();
+}
+
+reactor::async_handler shared_service::handler_for(reactor::transport& transport) {
+  return [this, &transport](reactor::connection_id connection, std::span<const std::byte> request,
+                            reactor::responder respond) {
+    std::lock_guard lock(gate_);
+    // Cleared however handle() leaves (the reactor turns a throw into an error response).
+    struct scheduling_scope {
+      reactor::transport*& slot;
+      ~scheduling_scope() { slot = nullptr; }
+    } scope{scheduling_transport_};
+    scheduling_transport_ = &transport;
+    service_handler_(connection, request, std::move(respond));
+  };
+}
+
+}  // namespace ipcsim::server
