@@ -29,7 +29,14 @@ enum class event_kind : std::uint8_t {
   request_arrived,    ///< the server took its `sequence`-th request on `server` (arrival order)
   response_produced,  ///< the service answered request `sequence` of `server` with `payload`
   server_closed,      ///< the server saw `server` disconnect
+  /// Optional: the harness knows that client connection `client` is server connection `server`.
+  /// Oracles that can use it (exactly_once) check deliveries precisely; without it they fall back
+  /// to what the client side alone shows.
+  connection_paired,
 };
+
+/// The enumerator's name, e.g. "request_sent".
+const char* to_string(event_kind kind) noexcept;
 
 struct history_event {
   event_kind kind = event_kind::request_sent;
