@@ -111,24 +111,6 @@ void shm_point(const char* operation) noexcept {
 }
 }  // namespace
 
-const char* to_string(shm_error error) noexcept {
-  switch (error) {
-    case shm_error::exists:
-      return "exists";
-    case shm_error::not_found:
-      return "not_found";
-    case shm_error::invalid_argument:
-      return "invalid_argument";
-    case shm_error::access_denied:
-      return "access_denied";
-    case shm_error::no_memory:
-      return "no_memory";
-    case shm_error::system:
-      return "system";
-  }
-  return "?";
-}
-
 void shared_region::unmap() noexcept {
   // The registry owns the buffer; forgetting the pointer is all a sim unmap does.
   data_ = nullptr;

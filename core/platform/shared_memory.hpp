@@ -36,8 +36,24 @@ enum class shm_error : std::uint8_t {
   system,            ///< any other failure of the underlying calls
 };
 
-/// A short, stable name for `error` ("exists", "not_found", ...).
-const char* to_string(shm_error error) noexcept;
+/// A short name for an error ("exists", "not_found", ...).
+constexpr const char* to_string(shm_error error) noexcept {
+  switch (error) {
+    case shm_error::exists:
+      return "exists";
+    case shm_error::not_found:
+      return "not_found";
+    case shm_error::invalid_argument:
+      return "invalid_argument";
+    case shm_error::access_denied:
+      return "access_denied";
+    case shm_error::no_memory:
+      return "no_memory";
+    case shm_error::system:
+      return "system";
+  }
+  return "?";
+}
 
 /// One mapping of a named segment into this process. Move-only; unmaps on destruction. The name
 /// may be unlinked while mappings exist: they stay valid, as POSIX specifies, and the memory goes
