@@ -151,6 +151,73 @@ std::vector<std::uint64_t> wsdb_model::fork_ids() const {
   return ids;
 }
 
+namespace {
+
+/// Folds words into a 64-bit digest with the splitmix64 finaliser (docs/service.md §5.1's fmix).
+class digest {
+ public:
+  void add(std::uint64_t word) {
+    std::uint64_t x = state_ ^ (word + 0x9e3779b97f4a7c15ULL + (state_ << 6) + (state_ >> 2));
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    state_ = x ^ (x >> 31);
+  }
+  void add(const bin32& value) {
+    for (std::size_t word = 0; word < 4; ++word) {
+      std::uint64_t packed = 0;
+      for (std::size_t i = 0; i < 8; ++i) {
+        packed |= std::uint64_t{std::to_integer<std::uint8_t>(value[8 * word + i])} << (8 * i);
+      }
+      add(packed);
+    }
+  }
+  std::uint64_t value() const { return state_; }
+
+ private:
+  std::uint64_t state_ = 0x6a09e667f3bcc908ULL;
+};
+
+}  // namespace
+
+std::uint64_t wsdb_model::fingerprint() const {
+  digest d;
+  // Every container is preceded by its size, so different shapes never fold to the same words.
+  const auto add_trees = [&d](const trees& state) {
+    for (const tree_state& tree : state) {
+      d.add(tree.indexed ? 1 : 0);
+      d.add(tree.keys.size());
+      for (const bin32& key : tree.keys) {
+        d.add(key);
+      }
+      for (const bin32& value : tree.values) {
+        d.add(value);
+      }
+    }
+  };
+  d.add(limits_.leaves_max);
+  d.add(limits_.forks_max);
+  d.add(limits_.checkpoint_depth_max);
+  d.add(limits_.history_blocks_max);
+  d.add(finalized_);
+  d.add(next_fork_);
+  d.add(blocks_.size());
+  for (const auto& [number, state] : blocks_) {
+    d.add(number);
+    add_trees(state);
+  }
+  d.add(forks_.size());
+  for (const auto& [id, fork] : forks_) {
+    d.add(id);
+    d.add(fork.base_block);
+    add_trees(fork.working);
+    d.add(fork.saved.size());
+    for (const trees& saved : fork.saved) {
+      add_trees(saved);
+    }
+  }
+  return d.value();
+}
+
 wire::bytes wsdb_model::apply_payload(wire::byte_view request) {
   auto message = wire::decode_request(request);
   if (!message) {

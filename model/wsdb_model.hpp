@@ -33,6 +33,7 @@ struct wsdb_limits {
   std::uint32_t forks_max = 16;
   std::uint32_t checkpoint_depth_max = 8;
   std::uint32_t history_blocks_max = 64;
+  bool operator==(const wsdb_limits&) const = default;
 };
 
 /// How the service schedules a request (docs/service.md §3).
@@ -90,6 +91,13 @@ class wsdb_model {
   /// Live fork ids, fork 0 first.
   std::vector<std::uint64_t> fork_ids() const;
 
+  /// A 64-bit digest of the whole state (limits, blocks, forks, counters): equal states have
+  /// equal fingerprints; different states collide with probability about 2^-64. Checkers key
+  /// memo tables and merge branches with it.
+  std::uint64_t fingerprint() const;
+  /// Exact state equality (what `fingerprint` approximates).
+  bool operator==(const wsdb_model&) const = default;
+
  private:
   struct tree_state {
     bool indexed = false;
@@ -97,12 +105,14 @@ class wsdb_model {
     std::vector<bin32> keys;
     /// Indexed only: the value of each key.
     std::vector<bin32> values;
+    bool operator==(const tree_state&) const = default;
   };
   using trees = std::array<tree_state, 3>;
   struct fork_state {
     std::uint32_t base_block = 0;
     trees working;
     std::vector<trees> saved;
+    bool operator==(const fork_state&) const = default;
   };
 
   wire::bytes run(const wsdb_call& call);

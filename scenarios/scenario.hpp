@@ -34,13 +34,15 @@ struct scenario {
   std::string name;
   std::string description;
   bool expect_finding = false;  ///< a planted-bug demonstration
+  std::uint64_t default_runs = 1000;  ///< runs in the default sweep (a scenario file's budget)
   sim::world_options options;
   std::function<std::unique_ptr<scenario_program>()> make;
 };
 
-/// Every built-in scenario, sorted by name.
+/// The smoke scenarios compiled into this library, sorted by name (the command line's full
+/// catalog, with world-state scenarios and scenario files, is scenarios/catalog.hpp).
 const std::vector<scenario>& all_scenarios();
-/// The scenario called `name`, or nullptr.
+/// The smoke scenario called `name`, or nullptr.
 const scenario* find_scenario(const std::string& name);
 
 /// Runs one program of `spec` in `target` (reset first; the caller seeds its decision source).

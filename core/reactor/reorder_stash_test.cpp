@@ -191,8 +191,12 @@ TEST_CASE("reorder_stash: wait_for_completion wakes on another thread's completi
     answered.store(true);
     stash.complete(1, 1, bytes_of("second"));
   });
-  // Request 1 completing does not make anything sendable, but it does end the wait.
-  stash.wait_for_completion(platform::no_deadline);
+  // Request 1 completing does not make anything sendable, but it does end the wait. On a loaded
+  // machine the completer may finish before the wait begins, and a wait only ends on a later
+  // completion, so the wait is bounded: that ordering then costs time, never a hang.
+  while (!answered.load()) {
+    stash.wait_for_completion(platform::clock::now() + 100ms);
+  }
   REQUIRE(answered.load());
   REQUIRE_FALSE(stash.has_ready());
   completer.join();

@@ -7,6 +7,10 @@
 // - sim.spsc3_schedules_per_s: complete schedules of a 2-fiber SPSC ring of capacity 4 carrying 3
 //   items (consumer yields when empty and checks order). Baseline: the same program run directly,
 //   producer then consumer, without the simulator.
+// - sim.schedules_per_s: complete schedules per second of the smallest world-state scenario
+//   (wsdb.shm.ping3: one client, three pings through the real rings, reactor, scheduler and
+//   service over simulated shared memory) with the standard oracles on. Baseline: the same runs
+//   with no oracles. sim.oracle_overhead_ratio = time with oracles / time without.
 // Each figure is the median of 5 timed repetitions.
 
 #include <atomic>
@@ -18,7 +22,9 @@
 
 #include "core/platform/atomic.hpp"
 #include "core/platform/futex.hpp"
+#include "scenarios/catalog.hpp"
 #include "scenarios/smoke/spsc_toy.hpp"
+#include "scenarios/topology/topology.hpp"
 #include "sim/world.hpp"
 #include "tools/bench/bench_report.hpp"
 
@@ -119,6 +125,39 @@ double spsc3_schedules_per_s(bool simulated) {
   return schedules / seconds;
 }
 
+struct world_state_rate {
+  double schedules_per_s = 0;
+  double decisions_per_run = 0;
+};
+
+world_state_rate world_state_schedules_per_s(bool with_oracles) {
+  constexpr std::uint32_t schedules = 4'000;
+  std::vector<scenarios::scenario> list;
+  scenarios::add_world_state_scenarios(
+      list, with_oracles ? scenarios::standard_oracles() : scenarios::no_oracles());
+  const scenarios::scenario* spec = scenarios::find_in(list, "wsdb.shm.ping3");
+  if (spec == nullptr) {
+    std::fprintf(stderr, "ipcsim-bench: scenario wsdb.shm.ping3 is missing\n");
+    std::exit(3);
+  }
+  scenarios::scenario_runner runner(*spec, sim::make_strategy("random"));
+  std::uint64_t decisions = 0;
+  std::uint32_t failures = 0;
+  const double seconds = bench::median_seconds(repetitions, [&] {
+    decisions = 0;
+    for (std::uint32_t run = 0; run < schedules; ++run) {
+      const auto result = runner.run(run + 1);
+      decisions += result.decisions;
+      failures += result.ok() ? 0 : 1;
+    }
+  });
+  if (failures != 0) {
+    std::fprintf(stderr, "ipcsim-bench: wsdb.shm.ping3 failed %u runs\n", failures);
+    std::exit(3);
+  }
+  return {schedules / seconds, static_cast<double>(decisions) / schedules};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +173,16 @@ int main(int argc, char** argv) {
   figures.push_back({"sim.spsc3_schedules_per_s", spsc3_schedules_per_s(true), "schedules/s",
                      spsc3_schedules_per_s(false),
                      "SPSC ring cap 4, 3 items, 2 fibers; baseline: direct sequential run"});
+  const world_state_rate checked = world_state_schedules_per_s(true);
+  const world_state_rate unchecked = world_state_schedules_per_s(false);
+  figures.push_back({"sim.schedules_per_s", checked.schedules_per_s, "schedules/s",
+                     unchecked.schedules_per_s,
+                     "wsdb.shm.ping3 (" + std::to_string(static_cast<int>(
+                                              checked.decisions_per_run)) +
+                         " decisions/run) with oracles; baseline: the same without oracles"});
+  figures.push_back({"sim.oracle_overhead_ratio",
+                     unchecked.schedules_per_s / checked.schedules_per_s, "x", std::nullopt,
+                     "time with oracles / time without, same runs"});
   bench::print_figures(figures, as_json);
   return 0;
 }

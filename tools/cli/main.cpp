@@ -19,6 +19,7 @@
 #include "replay/explain.hpp"
 #include "replay/shrink.hpp"
 #include "replay/trace_file.hpp"
+#include "scenarios/catalog.hpp"
 #include "scenarios/scenario.hpp"
 #include "sim/decision_source.hpp"
 #include "sim/replay_strategy.hpp"
@@ -30,8 +31,22 @@ namespace {
 
 using namespace ipcsim;
 
+/// The scenario catalog (smoke, built-in world-state, scenario files), loaded once. A scenario
+/// file that does not parse is an input error: exit 2 with its message.
+const std::vector<scenarios::scenario>& catalog() {
+  static const std::vector<scenarios::scenario> loaded = [] {
+    auto result = scenarios::load_catalog(scenarios::default_scenario_directory());
+    if (!result) {
+      std::fprintf(stderr, "ipcsim: %s\n", result.error().c_str());
+      std::exit(2);
+    }
+    return std::move(*result);
+  }();
+  return loaded;
+}
+
 int list_command() {
-  for (const scenarios::scenario& spec : scenarios::all_scenarios()) {
+  for (const scenarios::scenario& spec : catalog()) {
     std::printf("%-26s %s%s\n", spec.name.c_str(), spec.description.c_str(),
                 spec.expect_finding ? " [planted bug: a finding is expected]" : "");
   }
@@ -63,7 +78,7 @@ void print_result(const sim::run_result& result) {
 
 int run_in_process(const std::string& name, std::uint64_t seed, const std::string& strategy,
                    const std::string& out_dir) {
-  const scenarios::scenario* spec = scenarios::find_scenario(name);
+  const scenarios::scenario* spec = scenarios::find_in(catalog(), name);
   if (spec == nullptr) {
     std::fprintf(stderr, "ipcsim: unknown scenario '%s' (see 'ipcsim list')\n", name.c_str());
     return 2;
@@ -96,7 +111,7 @@ const scenarios::scenario* load_trace(const std::string& path, replay::trace_fil
     return nullptr;
   }
   trace = std::move(*loaded);
-  const scenarios::scenario* spec = scenarios::find_scenario(trace.scenario);
+  const scenarios::scenario* spec = scenarios::find_in(catalog(), trace.scenario);
   if (spec == nullptr) {
     std::fprintf(stderr, "ipcsim: %s names unknown scenario '%s'\n", path.c_str(),
                  trace.scenario.c_str());
@@ -242,7 +257,8 @@ int main(int argc, char** argv) {
   std::string shard;
   auto* sweep = app.add_subcommand("sweep", "run many seeds of many scenarios");
   sweep->add_option("scenarios", sweep_opts.scenarios, "scenarios (default: all)");
-  sweep->add_option("--runs", sweep_opts.runs, "runs per scenario (default 1000)");
+  sweep->add_option("--runs", sweep_opts.runs,
+                    "runs per scenario (default: each scenario's budget, usually 1000)");
   sweep->add_option("--time", sweep_opts.time_limit_seconds, "stop after SECONDS of wall time");
   sweep->add_option("--seed-base", sweep_opts.seed_base, "seed of run 0 (default 1)");
   sweep->add_option("--strategy", sweep_opts.strategy, "strategy (default portfolio)")
@@ -315,6 +331,7 @@ int main(int argc, char** argv) {
       sweep_opts.shard_index = index;
       sweep_opts.shard_count = count;
     }
+    sweep_opts.catalog = &catalog();
     return cli::run_sweep(sweep_opts);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ipcsim: internal error: %s\n", error.what());

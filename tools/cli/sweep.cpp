@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/catalog.hpp"
 #include "scenarios/scenario.hpp"
 #include "tools/cli/run_one.hpp"
 #include "tools/cli/strategy_choice.hpp"
@@ -428,12 +430,12 @@ int run_sweep(const sweep_options& options) {
   sweep_plan plan;
   plan.options = &options;
   if (options.scenarios.empty()) {
-    for (const scenarios::scenario& spec : scenarios::all_scenarios()) {
+    for (const scenarios::scenario& spec : *options.catalog) {
       plan.scenarios.push_back(&spec);
     }
   }
   for (const std::string& name : options.scenarios) {
-    const scenarios::scenario* spec = scenarios::find_scenario(name);
+    const scenarios::scenario* spec = scenarios::find_in(*options.catalog, name);
     if (spec == nullptr) {
       std::fprintf(stderr, "ipcsim: unknown scenario '%s' (see 'ipcsim list')\n", name.c_str());
       return 2;
@@ -441,12 +443,21 @@ int run_sweep(const sweep_options& options) {
     plan.scenarios.push_back(spec);
   }
   // Items interleave scenarios so a time-limited sweep still covers every scenario.
-  for (std::uint64_t run = 0; run < options.runs; ++run) {
+  const auto runs_of = [&options](const scenarios::scenario& spec) {
+    return options.runs != 0 ? options.runs : spec.default_runs;
+  };
+  std::uint64_t runs_max = 0;
+  for (const scenarios::scenario* spec : plan.scenarios) {
+    runs_max = std::max(runs_max, runs_of(*spec));
+  }
+  for (std::uint64_t run = 0; run < runs_max; ++run) {
     if (run % options.shard_count != options.shard_index) {
       continue;
     }
     for (std::size_t s = 0; s < plan.scenarios.size(); ++s) {
-      plan.items.push_back(sweep_item{s, run});
+      if (run < runs_of(*plan.scenarios[s])) {
+        plan.items.push_back(sweep_item{s, run});
+      }
     }
   }
   if (options.time_limit_seconds > 0) {

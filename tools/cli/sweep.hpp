@@ -14,11 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/scenario.hpp"
+
 namespace ipcsim::cli {
 
 struct sweep_options {
+  const std::vector<scenarios::scenario>* catalog = nullptr;  ///< what names refer to
   std::vector<std::string> scenarios;  ///< empty: all
-  std::uint64_t runs = 1000;
+  std::uint64_t runs = 0;              ///< per scenario; 0: each scenario's own budget
   double time_limit_seconds = 0;       ///< 0: no limit
   std::uint64_t seed_base = 1;
   std::string strategy = "portfolio";
