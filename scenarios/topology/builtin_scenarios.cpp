@@ -63,7 +63,15 @@ std::vector<world_state_scenario> builtin_specs() {
   ping3.workload.weight_write = ping3.workload.weight_fork0_write = 0;
   ping3.workload.forks = 0;
   ping3.topology.ring_capacity_bytes = 4096;
+  // The smallest world-state schedule (about 100 decisions: connect, one ping, close) with a
+  // one-thread pool: what design's sim.schedules_per_s figure measures.
+  world_state_scenario ping1 = ping3;
+  ping1.name = "wsdb.shm.ping1";
+  ping1.description = "shm: 1 client, 1 ping, pool of 1 (the schedules/s benchmark)";
+  ping1.workload.operations_per_client = 1;
+  ping1.topology.pool_threads = 1;
   specs.push_back(std::move(ping3));
+  specs.push_back(std::move(ping1));
   return specs;
 }
 

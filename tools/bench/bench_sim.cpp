@@ -8,7 +8,7 @@
 //   items (consumer yields when empty and checks order). Baseline: the same program run directly,
 //   producer then consumer, without the simulator.
 // - sim.schedules_per_s: complete schedules per second of the smallest world-state scenario
-//   (wsdb.shm.ping3: one client, three pings through the real rings, reactor, scheduler and
+//   (wsdb.shm.ping1: one client, one ping through the real rings, reactor, scheduler and
 //   service over simulated shared memory) with the standard oracles on. Baseline: the same runs
 //   with no oracles. sim.oracle_overhead_ratio = time with oracles / time without.
 // Each figure is the median of 5 timed repetitions.
@@ -135,9 +135,9 @@ world_state_rate world_state_schedules_per_s(bool with_oracles) {
   std::vector<scenarios::scenario> list;
   scenarios::add_world_state_scenarios(
       list, with_oracles ? scenarios::standard_oracles() : scenarios::no_oracles());
-  const scenarios::scenario* spec = scenarios::find_in(list, "wsdb.shm.ping3");
+  const scenarios::scenario* spec = scenarios::find_in(list, "wsdb.shm.ping1");
   if (spec == nullptr) {
-    std::fprintf(stderr, "ipcsim-bench: scenario wsdb.shm.ping3 is missing\n");
+    std::fprintf(stderr, "ipcsim-bench: scenario wsdb.shm.ping1 is missing\n");
     std::exit(3);
   }
   scenarios::scenario_runner runner(*spec, sim::make_strategy("random"));
@@ -152,7 +152,7 @@ world_state_rate world_state_schedules_per_s(bool with_oracles) {
     }
   });
   if (failures != 0) {
-    std::fprintf(stderr, "ipcsim-bench: wsdb.shm.ping3 failed %u runs\n", failures);
+    std::fprintf(stderr, "ipcsim-bench: wsdb.shm.ping1 failed %u runs\n", failures);
     std::exit(3);
   }
   return {schedules / seconds, static_cast<double>(decisions) / schedules};
@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
   const world_state_rate unchecked = world_state_schedules_per_s(false);
   figures.push_back({"sim.schedules_per_s", checked.schedules_per_s, "schedules/s",
                      unchecked.schedules_per_s,
-                     "wsdb.shm.ping3 (" + std::to_string(static_cast<int>(
+                     "wsdb.shm.ping1 (" + std::to_string(static_cast<int>(
                                               checked.decisions_per_run)) +
                          " decisions/run) with oracles; baseline: the same without oracles"});
   figures.push_back({"sim.oracle_overhead_ratio",
