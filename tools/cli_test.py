@@ -104,6 +104,14 @@ def check_sweep(work):
     expect(crash["first_failure"]["oracle"] == "crash" and
            "assertion failed" in crash["first_failure"]["message"],
            "a crash is a finding quoting the worker's last stderr line")
+    determinism_json = os.path.join(work, "determinism.json")
+    code, out, _ = run("sweep", "smoke.nondeterminism", "--runs", "200", "--quiet", "--json",
+                       determinism_json, "--out", os.path.join(work, "d"))
+    with open(determinism_json) as handle:
+        planted = json.load(handle)["scenarios"][0]
+    expect(code == 0 and planted["first_failure"] is not None and
+           planted["first_failure"]["oracle"] == "determinism",
+           "the determinism sample catches a run that depends on state outside the simulation")
     seed = str(crash["first_failure"]["seed"])
     code, out, _ = run("run", "smoke.assert_crash", "--seed", seed, "--strategy",
                        crash["first_failure"]["strategy"])

@@ -40,26 +40,10 @@
 #include "core/sched/fork_scheduler.hpp"
 #include "core/sched/fork_scheduler_sim_test_support.hpp"
 #include "sim/pct_strategy.hpp"
+#include "sim/abandoned_fibers.hpp"
 #include "sim/world.hpp"
 
-// A schedule that ends in a finding abandons its fibers without unwinding them
-// (docs/simulator.md), so whatever they held on the heap is never freed. That memory belongs to
-// the simulated program, not to the test, so LeakSanitizer is told to ignore allocations made
-// while a planted-bug sweep runs.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IPC_TEST_HAS_LSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define IPC_TEST_HAS_LSAN 1
-#endif
-#if defined(IPC_TEST_HAS_LSAN) && __has_include(<sanitizer/lsan_interface.h>)
-#include <sanitizer/lsan_interface.h>
-using abandoned_fibers_are_not_leaks = __lsan::ScopedDisabler;
-#else
-struct abandoned_fibers_are_not_leaks {};
-#endif
+using ipcsim::sim::abandoned_fibers_are_not_leaks;
 
 namespace {
 
