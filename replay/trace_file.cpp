@@ -67,7 +67,7 @@ trace_file make_trace_file(const std::string& scenario, std::uint64_t seed,
 result<void, std::string> write_trace_file(const trace_file& trace, const std::string& path) {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> packer(buffer);
-  packer.pack_map(15);
+  packer.pack_map(16);
   packer.pack("version"), packer.pack(trace.version);
   packer.pack("scenario"), packer.pack(trace.scenario);
   packer.pack("seed"), packer.pack(trace.seed);
@@ -82,6 +82,7 @@ result<void, std::string> write_trace_file(const trace_file& trace, const std::s
   packer.pack("choices"), packer.pack(trace.choices);
   packer.pack("workload_choices"), packer.pack(trace.workload_choices);
   packer.pack("labels"), pack_labels(packer, trace.labels);
+  packer.pack("command"), packer.pack(trace.command);
   packer.pack("format"), packer.pack("ipcsim-trace");
   std::error_code error;
   const std::filesystem::path target(path);
@@ -136,6 +137,9 @@ result<trace_file, std::string> read_trace_file(const std::string& path) {
                            std::uint32_t, std::string>>
         labels;
     read_field(fields, "labels", labels);
+    if (fields.count("command") != 0) {
+      read_field(fields, "command", trace.command);
+    }
     for (auto& [step, fiber, runnable, kind, object, site] : labels) {
       trace.labels.push_back(decision_label{step, fiber, runnable, kind, object, site});
     }

@@ -45,6 +45,9 @@ struct trace_file {
   std::vector<std::uint32_t> choices;
   std::vector<std::uint32_t> workload_choices;  ///< the answers workloads and faults drew
   std::vector<decision_label> labels;
+  /// For `ipcsim exec` traces: the program and its arguments (argv[0] absolute). Empty for
+  /// catalog scenarios; optional in the file so version-1 traces without it still read.
+  std::vector<std::string> command;
 };
 
 /// The recorded schedule: one entry per decision (labels where two or more fibers could run),
