@@ -153,6 +153,9 @@ std::uint32_t world::next_after_block() {
     }
   }
   if (runnable_.size() == 1) {
+    // Forced, but recorded: without this label a fiber resumed because the others blocked or
+    // ended would appear to skip the operation it was held at (explain reads these labels).
+    trace_.record_forced(steps_, runnable_[0], 1, next_ops_[runnable_[0]]);
     return runnable_[0];
   }
   return decide(current_);
