@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,5 +51,9 @@ std::unique_ptr<strategy> make_strategy(std::string_view name);
 
 /// The names make_strategy accepts, for usage messages.
 const char* strategy_names() noexcept;
+
+/// The strategies the "portfolio" rotates through, in order: run i uses entry i % size. One list
+/// for the command line and the test integration, so a seed means the same strategy in both.
+std::span<const char* const> portfolio_strategies() noexcept;
 
 }  // namespace ipcsim::inline sim

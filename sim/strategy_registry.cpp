@@ -1,6 +1,7 @@
 //! The registry of strategy names: make_strategy parses a command-line spec, including the exact
 //! specs that the strategies' describe() produce, and strategy_names lists the accepted forms.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -112,6 +113,13 @@ const char* strategy_names() noexcept {
   return "random, pos, pct, pct:<depth 1..64>[@<run length k>], "
          "surw[@<fiber>=<events>,...], urw[@<fiber>=<events>,...], "
          "dfs, dfs:<preemption bound 0..1000>[@<choices>], portfolio";
+}
+
+std::span<const char* const> portfolio_strategies() noexcept {
+  // Breadth first (random), then the depth-bounded searches that find shallow ordering bugs
+  // quickly, then the partial-order and weighted samplers.
+  static constexpr std::array<const char*, 5> members = {"random", "pct:2", "pos", "pct:3", "surw"};
+  return members;
 }
 
 }  // namespace ipcsim::inline sim

@@ -176,9 +176,6 @@ void record_failure(const failure_record& failure, const sim_body& body, sim::wo
   check.report += prefix;
 }
 
-/// The strategies `portfolio` rotates through by run index, as `ipcsim sweep` does.
-constexpr std::array<const char*, 5> portfolio = {"random", "pct:2", "pos", "pct:3", "surw"};
-
 /// One strategy and the world it drives. Each keeps what it learns across the runs it is given.
 struct explorer_lane {
   std::unique_ptr<sim::strategy> chooser;
@@ -189,7 +186,8 @@ std::vector<explorer_lane> make_lanes(const schedule_options& options,
                                       sim::decision_source& source) {
   std::vector<std::string> specs;
   if (options.strategy == "portfolio") {
-    specs.assign(portfolio.begin(), portfolio.end());
+    const auto members = sim::portfolio_strategies();
+    specs.assign(members.begin(), members.end());
   } else {
     specs.push_back(options.strategy);
   }
