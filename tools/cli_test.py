@@ -81,6 +81,11 @@ def check_sweep(work):
     expect(document["version"] == 1 and document["runs"] == 120, "sweep JSON version and runs")
     for key in ("failures", "decisions", "seconds", "schedules_per_s", "scenarios"):
         expect(key in document, f"sweep JSON has {key}")
+    # Additive fields (README, "sweep JSON"); tools/report_test.py checks their contents.
+    for key in ("interrupted", "shards", "timeline"):
+        expect(key in document, f"sweep JSON has the additive field {key}")
+    for key in ("outcome", "expect_finding", "distinct_schedules", "strategies", "failures_list"):
+        expect(all(key in s for s in document["scenarios"]), f"scenario entries have {key}")
     racy = [s for s in document["scenarios"] if s["name"] == "smoke.racy_counter"][0]
     expect(racy["first_failure"] is not None and racy["first_failure"]["oracle"] == "failed",
            "first_failure names seed, strategy and oracle")

@@ -10,6 +10,7 @@ packages=(
   catch2 librapidcheck-dev libboost-context-dev libmsgpack-cxx-dev
   libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   cppzmq-dev libzmq3-dev
+  chromium  # headless, so tools/report_test.py can check that the HTML report renders
 )
 
 missing=()

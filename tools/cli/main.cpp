@@ -23,6 +23,8 @@
 #include "scenarios/scenario.hpp"
 #include "sim/decision_source.hpp"
 #include "sim/replay_strategy.hpp"
+#include "tools/cli/html_report.hpp"
+#include "tools/cli/merge_command.hpp"
 #include "tools/cli/run_one.hpp"
 #include "tools/cli/strategy_choice.hpp"
 #include "tools/cli/sweep.hpp"
@@ -267,6 +269,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   sweep->add_option("--shard", shard, "K/N: run only shard K (0-based) of N");
   sweep->add_option("--json", sweep_opts.json_path, "write the JSON summary to FILE");
+  sweep->add_option("--html", sweep_opts.html_path, "write the HTML report to FILE");
   sweep->add_option("--out", sweep_opts.out_dir, "directory for trace files");
   sweep->add_option("--watchdog", sweep_opts.watchdog_seconds, "wall seconds per run (60)");
   sweep->add_flag("--quiet", sweep_opts.quiet, "no progress line");
@@ -295,6 +298,18 @@ int main(int argc, char** argv) {
   shrink->add_option("-o,--output", shrink_out, "where to write the smaller trace")->required();
   shrink->add_option("--attempts", shrink_attempts, "replays to spend at most (5000)");
 
+  std::string report_input;
+  std::string report_output;
+  auto* report = app.add_subcommand("report", "turn a sweep JSON file into an HTML report");
+  report->add_option("json", report_input, "sweep JSON file")->required();
+  report->add_option("-o,--output", report_output, "HTML file to write")->required();
+
+  std::vector<std::string> merge_inputs;
+  std::string merge_output;
+  auto* merge = app.add_subcommand("merge", "combine shard JSON files into one sweep JSON");
+  merge->add_option("json", merge_inputs, "sweep JSON files of the shards")->required();
+  merge->add_option("-o,--output", merge_output, "merged JSON file to write")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -313,6 +328,12 @@ int main(int argc, char** argv) {
     }
     if (shrink->parsed()) {
       return shrink_command(shrink_path, shrink_out, shrink_attempts);
+    }
+    if (report->parsed()) {
+      return cli::report_command(report_input, report_output);
+    }
+    if (merge->parsed()) {
+      return cli::merge_command(merge_inputs, merge_output);
     }
     if (explain->parsed()) {
       return explain_command(explain_path, explain_rows, perfetto_path);

@@ -18,6 +18,7 @@
 
 #include "scenarios/catalog.hpp"
 #include "scenarios/scenario.hpp"
+#include "tools/cli/pct_budget.hpp"
 #include "tools/cli/run_one.hpp"
 #include "tools/cli/strategy_choice.hpp"
 #include "tools/cli/sweep_report.hpp"
@@ -129,7 +130,7 @@ void write_all(int fd, const std::string& line) {
     std::ostringstream line;
     line << "E\t" << item_index << "\t" << status << "\t" << outcome.result.decisions << "\t"
          << outcome.strategy_used << "\t" << outcome.trace_path << "\t" << single_line(message)
-         << "\n";
+         << "\t" << outcome.result.fibers.size() << "\t" << outcome.result.trace_hash << "\n";
     write_all(fd, line.str());
   }
   ::_exit(0);
@@ -172,13 +173,16 @@ namespace {
 
 class sweep_session {
  public:
-  explicit sweep_session(sweep_plan& plan) : plan_(plan) {
+  explicit sweep_session(sweep_plan& plan) : plan_(plan), budget_(plan.scenarios.size()) {
     for (const scenarios::scenario* spec : plan.scenarios) {
       scenario_tally tally;
       tally.spec = spec;
       totals_.scenarios.push_back(tally);
     }
+    totals_.identity = identity_for(*plan.options, plan.scenarios);
   }
+
+  const pct_budget& budget() const noexcept { return budget_; }
 
   sweep_totals run() {
     open_seed_log();
@@ -200,12 +204,15 @@ class sweep_session {
       service_pipes();
       enforce_watchdog();
       print_progress(start, false);
+      totals_.sample_timeline(std::chrono::duration<double>(wall_clock::now() - start).count(),
+                              false);
     }
     if (interrupt_requested != 0) {
       totals_.interrupted = true;
       stop_all();
     }
     totals_.seconds = std::chrono::duration<double>(wall_clock::now() - start).count();
+    totals_.sample_timeline(totals_.seconds, true);
     print_progress(start, true);
     if (seed_log_ != nullptr) {
       std::fclose(seed_log_);
@@ -279,7 +286,7 @@ class sweep_session {
       log_seed("start", slot.items[slot.next], "");
       return;
     }
-    if (fields[0] != "E" || fields.size() != 7) {
+    if (fields[0] != "E" || fields.size() != 9) {
       std::fprintf(stderr, "ipcsim: internal error: bad worker line '%s'\n", line.c_str());
       std::exit(3);
     }
@@ -287,21 +294,25 @@ class sweep_session {
     slot.busy = false;
     ++slot.next;
     log_seed("end", item_index, fields[2]);
+    budget_.note(plan_.items[item_index].scenario, fields[4],
+                 static_cast<std::uint32_t>(std::stoul(fields[7])), std::stoull(fields[3]));
     const bool passed = fields[2] == "passed";
-    record(item_index, std::stoull(fields[3]), slot.started,
+    record(item_index, std::stoull(fields[3]), std::stoull(fields[8]), slot.started,
            passed ? std::nullopt
                   : std::optional<finding>(finding{0, 0, fields[4], fields[2], fields[6],
                                                    fields[5]}));
   }
 
-  void record(std::size_t item_index, std::uint64_t decisions, wall_clock::time_point started,
-              std::optional<finding> found) {
+  void record(std::size_t item_index, std::uint64_t decisions, std::uint64_t trace_hash,
+              wall_clock::time_point started, std::optional<finding> found) {
     const sweep_item& item = plan_.items[item_index];
     scenario_tally& tally = totals_.scenarios[item.scenario];
     ++tally.runs;
     ++finished_;
     tally.decisions += decisions;
     tally.seconds += std::chrono::duration<double>(wall_clock::now() - started).count();
+    tally.note_run(concrete_strategy(plan_.options->strategy, item.run_index), trace_hash,
+                   found.has_value());
     if (!found) {
       return;
     }
@@ -312,6 +323,7 @@ class sweep_session {
     if (found->strategy.empty()) {
       found->strategy = concrete_strategy(plan_.options->strategy, item.run_index);
     }
+    tally.note_finding(*found);
     if (!tally.first_failure || tally.first_failure->run_index > item.run_index) {
       tally.first_failure = std::move(found);
     }
@@ -337,7 +349,7 @@ class sweep_session {
       }
       const std::size_t item_index = slot.items[slot.next];
       log_seed("end", item_index, why);
-      record(item_index, 0, slot.started,
+      record(item_index, 0, 0, slot.started,
              finding{0, 0, "", why.starts_with("hang") ? "hang" : "crash", why, ""});
       slot.busy = false;
       ++slot.next;
@@ -415,6 +427,7 @@ class sweep_session {
   }
 
   sweep_plan& plan_;
+  pct_budget budget_;
   std::vector<worker_slot> slots_;
   sweep_totals totals_;
   std::size_t started_ = 0;
@@ -467,9 +480,15 @@ int run_sweep(const sweep_options& options) {
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  const sweep_totals totals = sweep_session(plan).run();
+  sweep_session session(plan);
+  const sweep_totals totals = session.run();
   print_summary_table(totals);
-  if (!options.json_path.empty() && !write_sweep_json(totals, options.json_path)) {
+  std::vector<std::string> names;
+  for (const scenarios::scenario* spec : plan.scenarios) {
+    names.push_back(spec->name);
+  }
+  session.budget().print(names);
+  if (!write_sweep_reports(totals, options)) {
     return 3;
   }
   bool as_expected = true;

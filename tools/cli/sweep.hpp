@@ -29,6 +29,7 @@ struct sweep_options {
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   std::string json_path;
+  std::string html_path;  ///< the self-contained HTML report (tools/cli/html_report.hpp)
   std::string out_dir = "ipcsim-out";
   double watchdog_seconds = 60;
   std::uint32_t determinism_sample_percent = 5;  ///< passing runs re-run to compare trace hashes
