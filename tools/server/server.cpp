@@ -116,7 +116,8 @@ void world_state_server::start() {
   }
   const std::uint32_t reactor_count = (socket_ != nullptr ? 1 : 0) + (shm_transport_ ? 1 : 0);
   service_ = std::make_unique<shared_service>(options_.threads, reactor_count,
-                                              reactor_inflight_max);
+                                              reactor_inflight_max, service::service_limits{},
+                                              options_.serial);
   if (socket_ != nullptr) {
     auto slot = std::make_unique<reactor_slot>();
     slot->name = "socket";
@@ -134,13 +135,22 @@ void world_state_server::start() {
     target.thread = platform::thread(std::string("reactor-") + target.name,
                                      [this, &target] { run_reactor(target); });
   }
-  log_info(fmt::format("ready: pid {}, {} dispatch threads", platform::process::current_pid(),
-                       options_.threads));
+  log_info(options_.serial
+               ? fmt::format("ready: pid {}, serial mode (one request at a time per transport)",
+                             platform::process::current_pid())
+               : fmt::format("ready: pid {}, {} dispatch threads",
+                             platform::process::current_pid(), options_.threads));
 }
 
 void world_state_server::run_reactor(reactor_slot& slot) {
   reactor::reactor_options reactor_options;
   reactor_options.inflight_max = reactor_inflight_max;
+  if (options_.serial) {
+    slot.stats = reactor::run_serial(*slot.transport, service_->serial_handler_for(*slot.transport),
+                                     service::service::error_maker(), stop_, reactor_options);
+    slot.done.store(true, std::memory_order_release);
+    return;
+  }
   slot.stats = reactor::run_reactor(*slot.transport, service_->handler_for(*slot.transport),
                                     service::service::error_maker(), stop_, reactor_options);
   slot.done.store(true, std::memory_order_release);

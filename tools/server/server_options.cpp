@@ -90,6 +90,10 @@ parse_outcome parse_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.add_option("--shutdown-timeout-ms", options.shutdown_timeout_ms,
                  "how long a shutdown may drain before the server exits with 3 (default 10000)");
+  app.add_flag("--serial", options.serial,
+               "answer one request at a time per transport, with no dispatch pool (a baseline "
+               "for benchmarks, not for production)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
   app.add_option("--startup-delay-ms", options.startup_delay_ms,
                  "testing: pause after listening, before building the state")
       ->group("");

@@ -26,6 +26,10 @@ struct server_options {
   std::string log_level = "info";
   /// How long a shutdown may take to drain before the server gives up and exits with 3.
   std::uint32_t shutdown_timeout_ms = 10000;
+  /// Benchmark baseline: answer one request at a time on each reactor thread
+  /// (reactor::run_serial, the service's work always inline) instead of the concurrent reactor
+  /// with the dispatch pool. Slower by design; ipcsim-bench server compares the two.
+  bool serial = false;
   /// Testing aid: a pause after listening and before the state is built, standing in for a slow
   /// state open (the reference's LMDB open), so tests can show early clients wait.
   std::uint32_t startup_delay_ms = 0;

@@ -1,5 +1,6 @@
 #include "tools/server/shared_service.hpp"
 
+#include <optional>
 #include <utility>
 
 #include "core/platform/assert.hpp"
@@ -25,8 +26,9 @@ sched::fork_scheduler_options scheduler_options(std::uint32_t threads,
 
 shared_service::shared_service(std::uint32_t threads, std::uint32_t reactor_count,
                                std::uint32_t reactor_inflight_max,
-                               const service::service_limits& limits)
-    : scheduler_(scheduler_options(threads, reactor_count, reactor_inflight_max),
+                               const service::service_limits& limits, bool serial)
+    : serial_(serial),
+      scheduler_(scheduler_options(threads, reactor_count, reactor_inflight_max),
                  [this] { return has_pending_request(); }),
       service_(scheduler_, limits),
       service_handler_(service_.async_handler()) {}
@@ -36,6 +38,10 @@ shared_service::~shared_service() { scheduler_.wait_idle(); }
 bool shared_service::has_pending_request() const noexcept {
   // Called by the scheduler from inside handle(), on the reactor thread holding the gate.
   IPC_ASSERT(scheduling_transport_ != nullptr);
+  if (serial_) {
+    // Nothing is ever pooled in serial mode, so "nothing waits" keeps every request inline.
+    return false;
+  }
   return scheduling_transport_->has_pending_request();
 }
 
@@ -50,6 +56,25 @@ reactor::async_handler shared_service::handler_for(reactor::transport& transport
     } scope{scheduling_transport_};
     scheduling_transport_ = &transport;
     service_handler_(connection, request, std::move(respond));
+  };
+}
+
+reactor::serial_handler shared_service::serial_handler_for(reactor::transport& transport) {
+  IPC_ASSERT(serial_);
+  return [this, &transport](reactor::connection_id,
+                            std::span<const std::byte> request) -> std::vector<std::byte> {
+    std::lock_guard lock(gate_);
+    struct scheduling_scope {
+      reactor::transport*& slot;
+      ~scheduling_scope() { slot = nullptr; }
+    } scope{scheduling_transport_};
+    scheduling_transport_ = &transport;
+    std::optional<wire::bytes> answer;
+    service_.handle(request, [&answer](wire::bytes response) { answer = std::move(response); });
+    // With nothing in flight and the probe saying no request waits, the scheduler runs the work
+    // inline, so the answer is here; anything else would be a broken fast-path contract.
+    IPC_ASSERT(answer.has_value());
+    return std::move(*answer);
   };
 }
 

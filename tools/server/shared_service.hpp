@@ -37,8 +37,11 @@ class shared_service {
   /// Builds the state (genesis) and starts `threads` pool threads. `reactor_inflight_max` is the
   /// inflight_max each of `reactor_count` reactors is run with; the scheduler is sized to hold
   /// all of them at once.
+  /// `serial`: every request is run inline by serial_handler_for() (the scheduler is told that
+  /// no request ever waits, so its fast path always applies); handler_for() is then unused.
   shared_service(std::uint32_t threads, std::uint32_t reactor_count,
-                 std::uint32_t reactor_inflight_max, const service::service_limits& limits = {});
+                 std::uint32_t reactor_inflight_max, const service::service_limits& limits = {},
+                 bool serial = false);
   shared_service(const shared_service&) = delete;
   shared_service& operator=(const shared_service&) = delete;
   /// Waits until no pooled work is left, then joins the pool.
@@ -46,12 +49,16 @@ class shared_service {
 
   /// The handler a reactor driving `transport` runs. `transport` must outlive the handler.
   reactor::async_handler handler_for(reactor::transport& transport);
+  /// The handler a reactor::run_serial loop driving `transport` runs: handle() under the gate,
+  /// answered inline before it returns. Only for a service built with `serial`.
+  reactor::serial_handler serial_handler_for(reactor::transport& transport);
   /// Blocks until no scheduled work is queued or running.
   void wait_idle() noexcept { scheduler_.wait_idle(); }
 
  private:
   bool has_pending_request() const noexcept;
 
+  const bool serial_;
   std::mutex gate_;
   /// The transport whose reactor holds the gate; read only by the scheduler's probe, which
   /// runs inside handle(), under the gate.
