@@ -19,36 +19,21 @@ std::string signature(const std::string& status, const std::string& message) {
   return status + "|" + message.substr(0, message.find(':'));
 }
 
-struct attempt_outcome {
-  trace_file trace;
-  std::uint64_t preemptions = 0;
-};
+using attempt_outcome = shrink_candidate_run;
 
+/// Counts attempts against the budget and keeps only candidates that fail the same way.
 class shrinker {
  public:
-  shrinker(const scenarios::scenario& spec, const trace_file& original, std::uint64_t budget)
-      : spec_(spec), original_(original), budget_(budget),
-        target_(signature(original.status, original.message)) {}
+  shrinker(const trace_file& original, std::uint64_t budget, const shrink_runner& run)
+      : run_(run), budget_(budget), target_(signature(original.status, original.message)) {}
 
-  /// Replays `plan` with `workload`; the outcome when it fails the same way.
+  /// Runs `plan` with `workload`; the outcome when it fails the same way.
   std::optional<attempt_outcome> attempt(const schedule& plan, const answers& workload) {
     ++attempts_;
-    sim::replay_strategy chooser(plan, sim::replay_strategy::fallback::continue_current,
-                                 original_.seed);
-    sim::replay_source source(workload, original_.seed);
-    sim::world world(spec_.options, chooser, source);
-    const sim::run_result result = scenarios::run_scenario(spec_, world);
-    if (result.ok() || signature(sim::to_string(result.status), result.message) != target_) {
+    std::optional<attempt_outcome> outcome = run_(plan, workload);
+    if (!outcome || signature(outcome->trace.status, outcome->trace.message) != target_) {
       return std::nullopt;
     }
-    std::vector<std::string> names;
-    for (std::uint32_t i = 0; i < world.fiber_count(); ++i) {
-      names.push_back(world.fiber_name(i));
-    }
-    attempt_outcome outcome{make_trace_file(spec_.name, original_.seed,
-                                            original_.strategy + "+shrunk", result,
-                                            world.trace(), names),
-                            chooser.preemptions()};
     return outcome;
   }
 
@@ -56,8 +41,7 @@ class shrinker {
   std::uint64_t attempts() const noexcept { return attempts_; }
 
  private:
-  const scenarios::scenario& spec_;
-  const trace_file& original_;
+  const shrink_runner& run_;
   std::uint64_t budget_;
   std::string target_;
   std::uint64_t attempts_ = 0;
@@ -147,7 +131,32 @@ std::uint64_t nonzero(const answers& values) {
 result<shrink_report, std::string> shrink_trace(const scenarios::scenario& spec,
                                                 const trace_file& original,
                                                 std::uint64_t attempt_budget) {
-  shrinker work(spec, original, attempt_budget);
+  const shrink_runner run = [&spec, &original](const schedule& plan, const answers& workload)
+      -> std::optional<shrink_candidate_run> {
+    sim::replay_strategy chooser(plan, sim::replay_strategy::fallback::continue_current,
+                                 original.seed);
+    sim::replay_source source(workload, original.seed);
+    sim::world world(spec.options, chooser, source);
+    const sim::run_result result = scenarios::run_scenario(spec, world);
+    if (result.ok()) {
+      return std::nullopt;
+    }
+    std::vector<std::string> names;
+    for (std::uint32_t i = 0; i < world.fiber_count(); ++i) {
+      names.push_back(world.fiber_name(i));
+    }
+    return shrink_candidate_run{make_trace_file(spec.name, original.seed,
+                                                original.strategy + "+shrunk", result,
+                                                world.trace(), names),
+                                chooser.preemptions()};
+  };
+  return shrink_trace(original, attempt_budget, run);
+}
+
+result<shrink_report, std::string> shrink_trace(const trace_file& original,
+                                                std::uint64_t attempt_budget,
+                                                const shrink_runner& run) {
+  shrinker work(original, attempt_budget, run);
   std::optional<attempt_outcome> base =
       work.attempt(schedule_of(original), original.workload_choices);
   if (!base) {

@@ -11,7 +11,10 @@
 //! trace of the last failing attempt.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/platform/result.hpp"
 #include "replay/trace_file.hpp"
@@ -31,9 +34,27 @@ struct shrink_report {
   bool smaller = false;
 };
 
+/// A candidate run that ended in a failure: its trace, and the preemptions its schedule took.
+struct shrink_candidate_run {
+  trace_file trace;
+  std::uint64_t preemptions = 0;
+};
+
+/// Runs one candidate: replay `plan` by labels (past its end, never preempt) with `workload` as
+/// the workload answers. Returns the run when it failed (any failure: the shrinker compares the
+/// signature), nullopt when it passed or could not run.
+using shrink_runner = std::function<std::optional<shrink_candidate_run>(
+    const std::vector<sim::scheduled_choice>& plan, const std::vector<std::uint32_t>& workload)>;
+
 /// Shrinks `original` (which must fail when replayed) within `attempt_budget` replays.
 result<shrink_report, std::string> shrink_trace(const scenarios::scenario& spec,
                                                 const trace_file& original,
                                                 std::uint64_t attempt_budget);
+
+/// The same algorithm with the runs delegated to `run`: how `ipcsim exec` traces are shrunk
+/// through the program's fork server.
+result<shrink_report, std::string> shrink_trace(const trace_file& original,
+                                                std::uint64_t attempt_budget,
+                                                const shrink_runner& run);
 
 }  // namespace ipcsim::replay

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string suite = argv[1];
-  if (suite != "sim" && suite != "server" && suite != "fuzz") {
+  if (suite != "sim" && suite != "server" && suite != "fuzz" && suite != "instr") {
     std::fprintf(stderr, "ipcsim-bench: unknown suite '%s' (sim, server, fuzz)\n", suite.c_str());
     return 2;
   }

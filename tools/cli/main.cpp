@@ -23,6 +23,7 @@
 #include "scenarios/scenario.hpp"
 #include "sim/decision_source.hpp"
 #include "sim/replay_strategy.hpp"
+#include "tools/cli/exec_command.hpp"
 #include "tools/cli/html_report.hpp"
 #include "tools/cli/merge_command.hpp"
 #include "tools/cli/run_one.hpp"
@@ -149,6 +150,9 @@ int run_command(const std::string& name, std::uint64_t seed, const std::string& 
 }
 
 int replay_command(const std::string& path) {
+  if (cli::is_exec_trace(path)) {
+    return cli::replay_exec_trace(path);
+  }
   replay::trace_file trace;
   const scenarios::scenario* spec = load_trace(path, trace);
   if (spec == nullptr) {
@@ -182,6 +186,9 @@ int replay_command(const std::string& path) {
 
 int shrink_command(const std::string& path, const std::string& out_path,
                    std::uint64_t attempts) {
+  if (cli::is_exec_trace(path)) {
+    return cli::shrink_exec_trace(path, out_path, attempts);
+  }
   replay::trace_file trace;
   const scenarios::scenario* spec = load_trace(path, trace);
   if (spec == nullptr) {
@@ -310,6 +317,9 @@ int main(int argc, char** argv) {
   merge->add_option("json", merge_inputs, "sweep JSON files of the shards")->required();
   merge->add_option("-o,--output", merge_output, "merged JSON file to write")->required();
 
+  cli::exec_options exec_opts;
+  auto* exec = cli::add_exec_subcommand(app, exec_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -322,6 +332,9 @@ int main(int argc, char** argv) {
     }
     if (run->parsed()) {
       return run_command(scenario_name, seed, strategy, out_dir);
+    }
+    if (exec->parsed()) {
+      return cli::run_exec(exec_opts);
     }
     if (replay->parsed()) {
       return replay_command(trace_path);
