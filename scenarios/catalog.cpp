@@ -10,6 +10,7 @@
 #include "model/fork_order_oracle.hpp"
 #include "model/linearizability_checker.hpp"
 #include "model/progress_oracle.hpp"
+#include "scenarios/reactor/reactor_scenarios.hpp"
 #include "scenarios/scenario_file.hpp"
 
 namespace ipcsim::scenarios {
@@ -44,6 +45,7 @@ std::string default_scenario_directory() {
 result<std::vector<scenario>, std::string> load_catalog(const std::string& directory) {
   std::vector<scenario> catalog = all_scenarios();
   add_world_state_scenarios(catalog, standard_oracles());
+  add_reactor_scenarios(catalog);
   auto files = load_scenario_directory(directory);
   if (!files) {
     return unexpected(files.error());
