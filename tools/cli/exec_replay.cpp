@@ -13,6 +13,7 @@
 #include "sim/instr/exec_protocol.hpp"
 #include "tools/cli/exec_command.hpp"
 #include "tools/cli/exec_session.hpp"
+#include "tools/cli/shrink_output.hpp"
 
 namespace ipcsim::cli {
 
@@ -113,28 +114,6 @@ void print_divergence(const replay::trace_file& recorded, const replay::trace_fi
 }
 
 
-/// Prints the before/after figures and writes the smaller trace; the exit code of `shrink`.
-int write_shrunk(const replay::shrink_report& report, const std::string& scenario,
-                 const std::string& out_path) {
-  std::printf("shrink: %llu attempts through %s\n  decisions    %llu -> %llu\n"
-              "  preemptions  %llu -> %llu\n",
-              static_cast<unsigned long long>(report.attempts), scenario.c_str(),
-              static_cast<unsigned long long>(report.decisions_before),
-              static_cast<unsigned long long>(report.decisions_after),
-              static_cast<unsigned long long>(report.preemptions_before),
-              static_cast<unsigned long long>(report.preemptions_after));
-  std::printf("  failure: %s\n", report.smallest.message.c_str());
-  if (!report.smaller) {
-    std::printf("shrink: no smaller failing trace found; nothing written\n");
-    return 0;
-  }
-  if (auto written = replay::write_trace_file(report.smallest, out_path); !written) {
-    std::fprintf(stderr, "ipcsim: %s\n", written.error().c_str());
-    return 3;
-  }
-  std::printf("shrink: wrote %s (ipcsim explain %s)\n", out_path.c_str(), out_path.c_str());
-  return 1;
-}
 
 }  // namespace
 
@@ -239,7 +218,7 @@ int shrink_exec_trace(const std::string& path, const std::string& out_path,
     std::fprintf(stderr, "ipcsim: %s\n", shrunk.error().c_str());
     return 2;
   }
-  return write_shrunk(*shrunk, session.scenario(), out_path);
+  return finish_shrink(*shrunk, session.scenario(), out_path);
 }
 
 }  // namespace ipcsim::cli

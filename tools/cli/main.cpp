@@ -27,6 +27,7 @@
 #include "tools/cli/html_report.hpp"
 #include "tools/cli/merge_command.hpp"
 #include "tools/cli/run_one.hpp"
+#include "tools/cli/shrink_output.hpp"
 #include "tools/cli/strategy_choice.hpp"
 #include "tools/cli/sweep.hpp"
 
@@ -199,27 +200,7 @@ int shrink_command(const std::string& path, const std::string& out_path,
     std::fprintf(stderr, "ipcsim: %s\n", shrunk.error().c_str());
     return 2;
   }
-  const replay::shrink_report& report = *shrunk;
-  std::printf("shrink: %llu attempts\n  decisions    %llu -> %llu\n  preemptions  %llu -> %llu\n"
-              "  workload answers not 0  %llu -> %llu\n",
-              static_cast<unsigned long long>(report.attempts),
-              static_cast<unsigned long long>(report.decisions_before),
-              static_cast<unsigned long long>(report.decisions_after),
-              static_cast<unsigned long long>(report.preemptions_before),
-              static_cast<unsigned long long>(report.preemptions_after),
-              static_cast<unsigned long long>(report.workload_nonzero_before),
-              static_cast<unsigned long long>(report.workload_nonzero_after));
-  std::printf("  failure: %s\n", report.smallest.message.c_str());
-  if (!report.smaller) {
-    std::printf("shrink: no smaller failing trace found; nothing written\n");
-    return 0;
-  }
-  if (auto written = replay::write_trace_file(report.smallest, out_path); !written) {
-    std::fprintf(stderr, "ipcsim: %s\n", written.error().c_str());
-    return 3;
-  }
-  std::printf("shrink: wrote %s (ipcsim explain %s)\n", out_path.c_str(), out_path.c_str());
-  return 1;
+  return cli::finish_shrink(*shrunk, "", out_path);
 }
 
 int explain_command(const std::string& path, std::size_t rows, const std::string& perfetto) {
