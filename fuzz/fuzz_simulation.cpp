@@ -6,9 +6,14 @@
 //! choice of the run comes from the input, so a mutated byte is a changed decision. One run per
 //! input, in a world kept per scenario (stacks and buffers reused; reset before every run).
 //!
-//! Scenarios: the correct smoke scenarios. The planted-bug ones are excluded unless the
-//! environment says IPCSIM_FUZZ_PLANTED=1; smoke.nondeterminism never takes part (it fails only a
-//! determinism check across runs, and it would make the fuzzer itself nondeterministic).
+//! Scenarios: the correct smoke scenarios and two world-state ones, which run the real reactor,
+//! reorder stash, scheduler and service with the standard oracles: wsdb.shm.c3w4 (three clients
+//! pipelining four requests each over shm rings) and wsdb.socket.faults (sockets, slow handlers,
+//! spurious wakeups, partial I/O). In the second, completions often reach the stash out of
+//! request order; in the first, rarely, which the stash-reorder features reward. The planted-bug
+//! smoke scenarios are excluded unless the environment says IPCSIM_FUZZ_PLANTED=1;
+//! smoke.nondeterminism never takes part (it fails only a determinism check across runs, and it
+//! would make the fuzzer itself nondeterministic).
 //! IPCSIM_FUZZ_SCENARIO=<name> narrows the list to that one scenario.
 //! IPCSIM_FUZZ_CONTINUATION=continue changes what happens once the input is used up: instead of
 //! the seeded random walk, no further preemption (the running fiber goes on while it can), so
@@ -32,7 +37,13 @@
 //!   access is missing from the walk. The seam has no hook after an access, so the value actually
 //!   read is not available; the label order is the cheap proxy;
 //! - depth: per scenario, log2 buckets of the decisions taken, of the input bytes consumed, and
-//!   the run's status, so inputs that steer deeper runs count as new.
+//!   the run's status, so inputs that steer deeper runs count as new;
+//! - stash reorders (world-state scenarios): a completion that reaches the reorder stash out of
+//!   request order, bucketed by log2 of how far ahead of the oldest unanswered request of its
+//!   connection it is, and per run a log2 bucket of how many there were. Derived from the run's
+//!   history, not from hooks in core: an extra oracle, added to the scenario's own by its oracle
+//!   factory, watches `response_produced` events, which the topology reports in completion order
+//!   (the order the stash receives them), numbered by arrival on their server connection.
 //! Sites are hashed from the source path relative to the tree, the line and the operation kind,
 //! never from addresses, so features are the same in every process.
 
@@ -43,15 +54,22 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "model/history.hpp"
+#include "model/oracle.hpp"
 #include "replay/trace_file.hpp"
+#include "scenarios/catalog.hpp"
 #include "scenarios/scenario.hpp"
+#include "scenarios/topology/topology.hpp"
 #include "sim/decision_source.hpp"
 #include "sim/replay_strategy.hpp"
 #include "sim/site.hpp"
@@ -66,6 +84,8 @@ namespace sim = ipcsim::sim;
 constexpr std::uint64_t continuation_seed = 1;
 constexpr std::array<const char*, 3> correct_scenarios{
     "smoke.mutex_counter", "smoke.spsc_ring", "smoke.timed_handshake"};
+/// World-state scenarios (scenarios/topology), built here with the stash-reorder observer added.
+constexpr std::array<const char*, 2> world_state_scenarios{"wsdb.shm.c3w4", "wsdb.socket.faults"};
 constexpr std::array<const char*, 4> planted_scenarios{
     "smoke.racy_counter", "smoke.lost_wakeup", "smoke.ordering_bug", "smoke.assert_crash"};
 
@@ -74,7 +94,10 @@ constexpr std::array<const char*, 4> planted_scenarios{
 constexpr std::size_t switch_counters = 2048;
 constexpr std::size_t reads_from_counters = 1536;
 constexpr std::size_t depth_counters = 512;
-constexpr std::size_t counter_count = switch_counters + reads_from_counters + depth_counters;
+constexpr std::size_t stash_counters = 256;
+constexpr std::size_t depth_base = switch_counters + reads_from_counters;
+constexpr std::size_t stash_base = depth_base + depth_counters;
+constexpr std::size_t counter_count = stash_base + stash_counters;
 static_assert(depth_counters == 8 * 4 * 16, "count_depth's layout: scenarios x kinds x buckets");
 
 // libFuzzer reads this section as coverage after every input and clears it before the next.
@@ -219,8 +242,78 @@ void count_depth(std::size_t scenario, const sim::run_result& result, std::size_
   };
   for (std::size_t kind = 0; kind < buckets.size(); ++kind) {
     const std::size_t index = ((scenario % 8) * buckets.size() + kind) * 16 + buckets[kind];
-    bump(switch_counters + reads_from_counters, depth_counters, index);
+    bump(depth_base, depth_counters, index);
   }
+}
+
+// ---- stash reorders -------------------------------------------------------------------------
+
+/// Counts stash-reorder features from the run's history (see the file comment). It never
+/// reports a finding: the scenario's own oracles, in the same set, do the checking.
+class stash_reorder_observer final : public ipcsim::model::oracle {
+ public:
+  explicit stash_reorder_observer(std::uint64_t salt) noexcept : salt_(salt) {}
+  const char* name() const noexcept override { return "stash_reorders"; }
+
+  std::optional<ipcsim::model::oracle_finding> observe(
+      const ipcsim::model::history_event& event) override {
+    if (event.kind != ipcsim::model::event_kind::response_produced) {
+      return std::nullopt;
+    }
+    connection_state& connection = connections_[event.server];
+    if (event.sequence == connection.oldest_unanswered) {
+      // In order: the oldest is answered; skip past any later ones answered early.
+      for (++connection.oldest_unanswered;
+           connection.answered_early.erase(connection.oldest_unanswered) == 1;
+           ++connection.oldest_unanswered) {
+      }
+    } else if (event.sequence > connection.oldest_unanswered) {
+      const std::uint64_t ahead = event.sequence - connection.oldest_unanswered;
+      bump(stash_base, stash_counters, mix(salt_, log2_bucket(ahead)));
+      connection.answered_early.insert(event.sequence);
+      ++reorders_;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<ipcsim::model::oracle_finding> finish(bool quiesced) override {
+    bump(stash_base, stash_counters, mix(mix(salt_, quiesced ? 2 : 1), log2_bucket(reorders_)));
+    return std::nullopt;
+  }
+
+ private:
+  struct connection_state {
+    std::uint64_t oldest_unanswered = 0;  ///< arrival numbers start at 0 per server connection
+    std::set<std::uint64_t> answered_early;
+  };
+
+  std::uint64_t salt_;
+  std::uint64_t reorders_ = 0;
+  std::map<ipcsim::model::server_connection, connection_state> connections_;
+};
+
+std::uint64_t name_hash(std::string_view name) noexcept {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : name) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+/// The built-in world-state scenarios with the standard oracles plus the stash observer.
+const std::vector<sc::scenario>& observed_world_state_scenarios() {
+  static const std::vector<sc::scenario> all = [] {
+    const sc::oracle_factory standard = sc::standard_oracles();
+    const sc::oracle_factory observed = [standard](const sc::world_state_scenario& spec) {
+      ipcsim::model::oracle_set oracles = standard(spec);
+      oracles.add(std::make_unique<stash_reorder_observer>(name_hash(spec.name)));
+      return oracles;
+    };
+    std::vector<sc::scenario> list;
+    sc::add_world_state_scenarios(list, observed);
+    return list;
+  }();
+  return all;
 }
 
 // ---- the scenario list ---------------------------------------------------------------------
@@ -232,6 +325,7 @@ bool env_is(const char* name, std::string_view wanted) {
 
 std::vector<const sc::scenario*> choose_scenarios() {
   std::vector<const char*> names(correct_scenarios.begin(), correct_scenarios.end());
+  names.insert(names.end(), world_state_scenarios.begin(), world_state_scenarios.end());
   if (env_is("IPCSIM_FUZZ_PLANTED", "1")) {
     names.insert(names.end(), planted_scenarios.begin(), planted_scenarios.end());
   }
@@ -239,6 +333,9 @@ std::vector<const sc::scenario*> choose_scenarios() {
   std::vector<const sc::scenario*> chosen;
   for (const char* name : names) {
     const sc::scenario* spec = sc::find_scenario(name);
+    if (spec == nullptr) {
+      spec = sc::find_in(observed_world_state_scenarios(), name);
+    }
     if (spec != nullptr && (pinned == nullptr || std::string_view(pinned) == name)) {
       chosen.push_back(spec);
     }

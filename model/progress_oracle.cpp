@@ -79,7 +79,10 @@ std::optional<oracle_finding> progress_oracle::finish(bool quiesced) {
 }
 
 oracle_finding progress_oracle::overdue(const waiting_key& oldest, std::string message) const {
-  const auto& [sent_ns, client, sequence] = oldest;
+  // Named copies rather than a structured binding: clang 14 cannot capture bindings in lambdas.
+  const auto sent_ns = std::get<0>(oldest);
+  const auto client = std::get<1>(oldest);
+  const auto sequence = std::get<2>(oldest);
   const auto& queue = outstanding_.at(client);
   const auto request = std::find_if(queue.begin(), queue.end(), [&](const sent_request& r) {
     return r.sequence == sequence && r.sent_ns == sent_ns;

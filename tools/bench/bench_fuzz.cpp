@@ -1,245 +1,215 @@
-// ipcsim-bench-fuzz: how fast the fuzz targets' bodies run (design §9), built only in the fuzz
-// preset, so with the same instrumentation libFuzzer runs them under (clang 14, ASan, UBSan,
-// -fsanitize=fuzzer-no-link coverage).
+// ipcsim-bench-fuzz: executions per second of every fuzz target (design §9), measured on the
+// throughput builds of the targets: -O2 -fsanitize=fuzzer, no ASan/UBSan (the sanitizer builds in
+// the fuzz preset are for finding bugs). fuzz/CMakeLists.txt configures this tree a second time
+// into <build>/throughput for them and makes this executable depend on that build; this one only
+// starts them as subprocesses.
 //
-// The bodies are the targets' own LLVMFuzzerTestOneInput, compiled from fuzz/ with the entry point
-// renamed (fuzz/CMakeLists.txt), called in-process on a fixed input set: unlike a libFuzzer run,
-// whose inputs drift with its mutations and corpus, the same inputs every time give a stable
-// figure. libFuzzer's own bookkeeping (mutation, coverage collection) is not included.
+// Each target runs as libFuzzer runs it, mutation and coverage included: a fixed number of
+// executions (`-runs=N -seed=1`, the committed corpus as -seed_inputs, -max_len=4096 as in the
+// smoke tests), timed in wall time from spawn to exit. The same seed and run count give the same
+// inputs every time, so repetitions measure the same work. N comes from a one-second calibration
+// run of each target so that one timed run lasts about `run_seconds_target`.
 //
-// - fuzz.wire_decoder_exec_per_s: the committed wire_decoder corpus plus 8 seeded mutations of
-//   each file (bit flips, byte overwrites, inserts, erasures, truncations). Baseline: the same
-//   inputs through msgpack-c's plain unpack with the decoder's default limits.
-// - fuzz.simulation_exec_per_s: 64 seeded random inputs (16..256 bytes) per correct smoke
-//   scenario, one whole simulation each, with the extra-counter features. Baseline: the same
-//   number of runs of the same scenarios by scenario_runner (seeded random walk, no features).
-// Each figure and its baseline are timed in alternation, 7 repetitions of about half a second
-// each, and each is the median of its repetitions: the machine may be shared, and alternating
-// puts the same background load on both sides of a ratio.
+// Baseline: fuzz_empty, a target that does nothing, run the same way in the same rounds. Its
+// exec/s is libFuzzer's own cost per input; a target's ratio to it says how much of the ceiling
+// is left. Targets and baseline run in alternation, round by round, and each figure is the median
+// of its rounds: the machine may be shared, and alternation puts the same background load on
+// every figure. Nothing is subtracted.
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
-#include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include <msgpack.hpp>
-
-#include "core/wire/limits.hpp"
-#include "scenarios/scenario.hpp"
-#include "sim/prng.hpp"
 #include "tools/bench/bench_report.hpp"
 
-extern "C" int ipcsim_fuzz_wire_decoder_one_input(const std::uint8_t* data, std::size_t size);
-extern "C" int ipcsim_fuzz_simulation_one_input(const std::uint8_t* data, std::size_t size);
+extern char** environ;
 
 namespace {
 
 using namespace ipcsim;
-using input_set = std::vector<std::vector<std::uint8_t>>;
+namespace fs = std::filesystem;
 
-constexpr int repetitions = 7;
-constexpr double repetition_seconds_target = 0.5;
-constexpr int mutations_per_seed = 8;
-constexpr int simulation_inputs_per_scenario = 64;
-/// The fuzzer's scenario list without IPCSIM_FUZZ_PLANTED, in its order: input byte 0 picks.
-constexpr const char* simulation_scenarios[] = {"smoke.mutex_counter", "smoke.spsc_ring",
-                                                "smoke.timed_handshake"};
+constexpr int rounds = 3;
+constexpr double run_seconds_target = 2.0;
+constexpr int calibration_seconds = 1;
+constexpr std::uint64_t runs_min = 1000;
 
-input_set read_corpus(const std::filesystem::path& directory) {
-  input_set inputs;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+/// One throughput binary and how the suite reports it.
+struct fuzz_target {
+  const char* name;    ///< fuzz_<name> in the throughput build
+  const char* corpus;  ///< fuzz/corpus/<corpus>, or null for none
+  const char* note;
+};
+
+constexpr fuzz_target empty_target{"empty", nullptr, "the empty target (baseline)"};
+constexpr fuzz_target measured_targets[] = {
+    {"wire_decoder", "wire_decoder", "frames + envelope + command fields; target >= 100k exec/s"},
+    {"frame_reassembler", "frame_reassembler", "reassembly from random pieces"},
+    {"spsc_ring", "spsc_ring", "SPSC operation sequences vs the model"},
+    {"mpsc_ring", "mpsc_ring", "MPSC operation sequences vs the model (shm segments per input)"},
+    {"simulation", "simulation",
+     "one simulated run per input (3 smoke, 2 world-state scenarios), extra-counter features"},
+};
+
+struct run_outcome {
+  double seconds = 0;
+  std::uint64_t executions = 0;  ///< libFuzzer's stat::number_of_executed_units
+};
+
+[[noreturn]] void fail(const std::string& message) {
+  std::fprintf(stderr, "ipcsim-bench: %s\n", message.c_str());
+  std::exit(3);
+}
+
+std::string seed_inputs_argument(const char* corpus) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(fs::path(IPCSIM_FUZZ_CORPUS_DIR) / corpus)) {
     files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());  // directory order is not deterministic
-  for (const auto& file : files) {
-    std::ifstream stream(file, std::ios::binary);
-    inputs.emplace_back(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  std::string list = "-seed_inputs=";
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    list += (i == 0 ? "" : ",") + files[i].string();
   }
-  return inputs;
+  return list;
 }
 
-void mutate(std::vector<std::uint8_t>& input, sim::prng& random) {
-  const std::uint32_t kind = random.below(5);
-  if (input.empty() || kind == 2) {
-    input.insert(input.begin() + random.below(static_cast<std::uint32_t>(input.size() + 1)),
-                 static_cast<std::uint8_t>(random.below(256)));
-    return;
-  }
-  const std::uint32_t at = random.below(static_cast<std::uint32_t>(input.size()));
-  if (kind == 0) {
-    input[at] ^= static_cast<std::uint8_t>(1U << random.below(8));
-  } else if (kind == 1) {
-    input[at] = static_cast<std::uint8_t>(random.below(256));
-  } else if (kind == 3) {
-    input.erase(input.begin() + at);
-  } else {
-    input.resize(at);
-  }
-}
-
-input_set mutated_wire_inputs() {
-  const input_set seeds = read_corpus(IPCSIM_FUZZ_CORPUS_DIR "/wire_decoder");
-  if (seeds.empty()) {
-    std::fprintf(stderr, "ipcsim-bench: no corpus in %s\n", IPCSIM_FUZZ_CORPUS_DIR);
-    std::exit(3);
-  }
-  input_set inputs = seeds;
-  sim::prng random(1);
-  for (const auto& seed : seeds) {
-    for (int i = 0; i < mutations_per_seed; ++i) {
-      std::vector<std::uint8_t> variant = seed;
-      for (std::uint32_t n = 1 + random.below(4); n > 0; --n) {
-        mutate(variant, random);
-      }
-      inputs.push_back(std::move(variant));
+/// The executed-units count from libFuzzer's final stats in `log`, or nothing.
+std::optional<std::uint64_t> executed_units(const fs::path& log) {
+  std::ifstream stream(log);
+  const std::string key = "stat::number_of_executed_units:";
+  for (std::string line; std::getline(stream, line);) {
+    if (line.rfind(key, 0) == 0) {
+      return std::stoull(line.substr(key.size()));
     }
   }
-  return inputs;
+  return std::nullopt;
 }
 
-input_set simulation_inputs() {
-  input_set inputs;
-  sim::prng random(2);
-  for (std::uint8_t scenario = 0; scenario < std::size(simulation_scenarios); ++scenario) {
-    for (int i = 0; i < simulation_inputs_per_scenario; ++i) {
-      std::vector<std::uint8_t> input{scenario};
-      for (std::uint32_t n = 16 + random.below(241); n > 0; --n) {
-        input.push_back(static_cast<std::uint8_t>(random.below(256)));
-      }
-      inputs.push_back(std::move(input));
+/// Runs `target` once with `limit` (-runs=N or -max_total_time=S) in `work`, its output to a log
+/// there; any failure of the target is a failure of the benchmark.
+run_outcome run_target(const fuzz_target& target, const fs::path& work, const std::string& limit) {
+  const std::string binary = std::string(IPCSIM_FUZZ_THROUGHPUT_DIR) + "/fuzz_" + target.name;
+  const fs::path log = work / (std::string(target.name) + ".log");
+  std::vector<std::string> arguments{binary, limit, "-seed=1", "-max_len=4096",
+                                     "-print_final_stats=1",
+                                     "-artifact_prefix=" + (work / "").string()};
+  if (target.corpus != nullptr) {
+    arguments.push_back(seed_inputs_argument(target.corpus));
+  }
+  std::vector<char*> argv;
+  for (std::string& argument : arguments) {
+    argv.push_back(argument.data());
+  }
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    fail("cannot start " + binary + ": " + std::strerror(spawned) +
+         " (build ipcsim-bench-fuzz to build the throughput targets)");
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::optional<std::uint64_t> executions = executed_units(log);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !executions.has_value()) {
+    fail("fuzz_" + std::string(target.name) + " " + limit + " failed; its output is in " +
+         log.string());
+  }
+  return {seconds, *executions};
+}
+
+/// Runs for about run_seconds_target, from the rate of a calibration_seconds run.
+std::uint64_t calibrated_runs(const fuzz_target& target, const fs::path& work) {
+  const run_outcome probe =
+      run_target(target, work, "-max_total_time=" + std::to_string(calibration_seconds));
+  const double rate = static_cast<double>(probe.executions) / probe.seconds;
+  return std::max(runs_min, static_cast<std::uint64_t>(rate * run_seconds_target));
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+/// The simulation target reads these once: the figures are for its default scenario list, and a
+/// finding (there should be none) must not write into the caller's directory.
+void prepare_environment(const fs::path& work) {
+  ::unsetenv("IPCSIM_FUZZ_PLANTED");
+  ::unsetenv("IPCSIM_FUZZ_SCENARIO");
+  ::unsetenv("IPCSIM_FUZZ_CONTINUATION");
+  ::setenv("IPCSIM_FUZZ_OUT", work.c_str(), 1);
+}
+
+std::vector<bench::figure> measure_all(const fs::path& work) {
+  std::vector<fuzz_target> all{empty_target};
+  all.insert(all.end(), std::begin(measured_targets), std::end(measured_targets));
+  std::vector<std::uint64_t> runs;
+  for (const fuzz_target& target : all) {
+    runs.push_back(calibrated_runs(target, work));
+  }
+  std::vector<std::vector<double>> rates(all.size());
+  for (int round = 0; round < rounds; ++round) {
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const run_outcome outcome = run_target(all[i], work, "-runs=" + std::to_string(runs[i]));
+      rates[i].push_back(static_cast<double>(outcome.executions) / outcome.seconds);
     }
   }
-  return inputs;
-}
-
-/// Passes over the input set that make one timed repetition last about
-/// repetition_seconds_target.
-template <class Body>
-int passes_for(Body& body) {
-  const double one_pass = bench::median_seconds(1, body);
-  return std::max(1, static_cast<int>(repetition_seconds_target / one_pass));
-}
-
-struct rates {
-  double measured = 0;
-  double baseline = 0;
-};
-
-/// Executions per second of `body` and of `baseline` over the same `count` inputs (one call of
-/// either is one pass over them). The two alternate, repetition by repetition, so that load from
-/// other processes on the machine falls on both alike; each rate is the median repetition.
-template <class Body, class Baseline>
-rates paired_rates(std::size_t count, Body&& body, Baseline&& baseline) {
-  const int body_passes = passes_for(body);
-  const int baseline_passes = passes_for(baseline);
-  std::vector<double> body_rates;
-  std::vector<double> baseline_rates;
-  for (int repetition = 0; repetition < repetitions; ++repetition) {
-    const double body_seconds = bench::median_seconds(1, [&] {
-      for (int pass = 0; pass < body_passes; ++pass) {
-        body();
-      }
-    });
-    const double baseline_seconds = bench::median_seconds(1, [&] {
-      for (int pass = 0; pass < baseline_passes; ++pass) {
-        baseline();
-      }
-    });
-    body_rates.push_back(static_cast<double>(count) * body_passes / body_seconds);
-    baseline_rates.push_back(static_cast<double>(count) * baseline_passes / baseline_seconds);
-  }
-  std::sort(body_rates.begin(), body_rates.end());
-  std::sort(baseline_rates.begin(), baseline_rates.end());
-  return {body_rates[body_rates.size() / 2], baseline_rates[baseline_rates.size() / 2]};
-}
-
-bool msgpack_unpacks(const std::vector<std::uint8_t>& input) {
-  const wire::decode_limits& limits = wire::default_decode_limits;
-  const msgpack::unpack_limit limit(limits.max_container_entries, limits.max_container_entries,
-                                    limits.max_blob_bytes, limits.max_blob_bytes,
-                                    limits.max_blob_bytes, limits.max_depth);
-  std::size_t offset = 0;
-  try {
-    const auto handle = msgpack::unpack(reinterpret_cast<const char*>(input.data()),
-                                        input.size(), offset, nullptr, nullptr, limit);
-    return offset == input.size();
-  } catch (const msgpack::unpack_error&) {
-    return false;
-  }
-}
-
-bench::figure wire_decoder_figure() {
-  const input_set inputs = mutated_wire_inputs();
-  std::size_t accepted = 0;
-  const rates measured = paired_rates(
-      inputs.size(),
-      [&] {
-        for (const auto& input : inputs) {
-          ipcsim_fuzz_wire_decoder_one_input(input.data(), input.size());
-        }
-      },
-      [&] {
-        accepted = 0;
-        for (const auto& input : inputs) {
-          accepted += msgpack_unpacks(input) ? 1 : 0;
-        }
-      });
-  return {"fuzz.wire_decoder_exec_per_s", measured.measured, "exec/s", measured.baseline,
-          std::to_string(inputs.size()) + " inputs (corpus + mutations; " +
-              std::to_string(accepted) +
-              " valid msgpack); baseline: msgpack::unpack with the same limits"};
-}
-
-bench::figure simulation_figure() {
-  const input_set inputs = simulation_inputs();
-  std::vector<std::unique_ptr<scenarios::scenario_runner>> runners;
-  for (const char* name : simulation_scenarios) {
-    const scenarios::scenario* spec = scenarios::find_scenario(name);
-    if (spec == nullptr) {
-      std::fprintf(stderr, "ipcsim-bench: scenario %s is missing\n", name);
-      std::exit(3);
+  const double baseline = median(rates[0]);
+  std::vector<bench::figure> figures;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const bool is_baseline = i == 0;
+    std::ostringstream note;
+    note << all[i].note << "; -runs=" << runs[i] << ", median of " << rounds
+         << " wall-time runs, -O2 -fsanitize=fuzzer" << (is_baseline ? "" : "; baseline: empty");
+    bench::figure entry{"fuzz." + std::string(all[i].name) + "_exec_per_s", median(rates[i]),
+                        "exec/s", std::nullopt, note.str()};
+    if (!is_baseline) {
+      entry.baseline = baseline;
     }
-    runners.push_back(
-        std::make_unique<scenarios::scenario_runner>(*spec, sim::make_strategy("random")));
+    figures.push_back(std::move(entry));
   }
-  const rates measured = paired_rates(
-      inputs.size(),
-      [&] {
-        for (const auto& input : inputs) {
-          ipcsim_fuzz_simulation_one_input(input.data(), input.size());
-        }
-      },
-      [&] {
-        for (auto& runner : runners) {
-          for (int seed = 0; seed < simulation_inputs_per_scenario; ++seed) {
-            static_cast<void>(runner->run(static_cast<std::uint64_t>(seed)));
-          }
-        }
-      });
-  return {"fuzz.simulation_exec_per_s", measured.measured, "exec/s", measured.baseline,
-          std::to_string(inputs.size()) +
-              " runs of 3 smoke scenarios, decisions from input bytes + extra counters; "
-              "baseline: the same runs seeded, no features"};
+  return figures;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool as_json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-  // The simulation body reads these once; the figures are for its default scenario list.
-  ::unsetenv("IPCSIM_FUZZ_PLANTED");
-  ::unsetenv("IPCSIM_FUZZ_SCENARIO");
-  std::vector<bench::figure> figures;
-  figures.push_back(wire_decoder_figure());
-  figures.push_back(simulation_figure());
+  const bool as_json = argc == 2 && std::strcmp(argv[1], "--json") == 0;
+  if (argc > 2 || (argc == 2 && !as_json)) {
+    std::fprintf(stderr, "usage: ipcsim-bench fuzz [--json]\n");
+    return 2;
+  }
+  char pattern[] = "/tmp/ipcsim-bench-fuzz-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) {
+    fail("cannot create a work directory under /tmp");
+  }
+  const fs::path work(pattern);
+  prepare_environment(work);
+  const std::vector<bench::figure> figures = measure_all(work);
   bench::print_figures(figures, as_json);
+  fs::remove_all(work);
   return 0;
 }
