@@ -32,13 +32,43 @@ constexpr bool releases(int order) noexcept { return order == 3 || order == 4 ||
 
 enum class atomic_kind : std::uint8_t { load, store, rmw };
 
+/// Atomic loads in a row, with no atomic write by anyone, after which a fiber gives way.
+constexpr std::uint32_t spin_loads_limit = 32;
+
+/// CHESS-style fairness for spins the world cannot recognise. The world deprioritises a fiber
+/// that loads the same object again and again with nothing written in between, but a spin that
+/// alternates between objects (the ring's spin reads tail and head) or also reads the clock (a
+/// spin bounded in time, whose virtual time never passes while the peer can run) escapes it, and
+/// under PCT the spinning fiber, having the higher priority, would then run forever. So after
+/// `spin_loads_limit` atomic loads without any atomic write, every further load is a yield (the
+/// world lets another fiber run first) until some fiber writes an atomic again. Nothing changes
+/// for a fiber that is not spinning.
+bool gives_way(instr_fiber& me, atomic_kind kind) noexcept {
+  if (kind != atomic_kind::load) {
+    ++rt.atomic_writes;
+    return false;
+  }
+  if (me.seen_atomic_writes != rt.atomic_writes) {
+    me.seen_atomic_writes = rt.atomic_writes;
+    me.spin_loads = 0;
+    return false;
+  }
+  if (me.spin_loads < spin_loads_limit) {
+    ++me.spin_loads;
+    return false;
+  }
+  return true;
+}
+
 /// Scheduling point and shadow check before an atomic operation; false outside a run.
 bool before_atomic(const volatile void* address, std::size_t size, atomic_kind kind,
                    std::uintptr_t pc) {
   if (!in_simulation()) {
     return false;
   }
-  const sim::op_kind op = kind == atomic_kind::load    ? sim::op_kind::load
+  const runtime_scope scope;
+  const sim::op_kind op = gives_way(self(), kind)      ? sim::op_kind::yield
+                          : kind == atomic_kind::load  ? sim::op_kind::load
                           : kind == atomic_kind::store ? sim::op_kind::store
                                                        : sim::op_kind::read_modify_write;
   access_point(op, const_cast<const void*>(address), "atomic");
@@ -53,6 +83,7 @@ bool before_atomic(const volatile void* address, std::size_t size, atomic_kind k
 }
 
 void after_load(const volatile void* address, int order) {
+  const runtime_scope scope;
   instr_fiber& me = self();
   const vector_clock& sync = shadow.sync_clock(reinterpret_cast<std::uintptr_t>(address));
   if (acquires(order)) {
@@ -63,6 +94,7 @@ void after_load(const volatile void* address, int order) {
 }
 
 void after_store(const volatile void* address, int order) {
+  const runtime_scope scope;
   instr_fiber& me = self();
   vector_clock& sync = shadow.sync_clock(reinterpret_cast<std::uintptr_t>(address));
   if (releases(order)) {
@@ -76,6 +108,7 @@ void after_store(const volatile void* address, int order) {
 }
 
 void after_rmw(const volatile void* address, int order) {
+  const runtime_scope scope;
   instr_fiber& me = self();
   vector_clock& sync = shadow.sync_clock(reinterpret_cast<std::uintptr_t>(address));
   if (acquires(order)) {
@@ -151,12 +184,35 @@ T wrapping_sub(T a, T b) noexcept {
   return difference;
 }
 
+/// Remembers a load that read another fiber's atomic store without synchronising with it (see
+/// instr_fiber::unsynchronised_read); called after the load's edge has been applied.
+void note_observation(const volatile void* address, std::size_t size, std::uintptr_t pc) {
+  const runtime_scope scope;
+  instr_fiber& me = self();
+  const auto where = reinterpret_cast<std::uintptr_t>(address);
+  const std::optional<access_record> store = shadow.last_write_at(where);
+  if (!store || !store->atomic || store->fiber == me.index ||
+      me.clock.get(store->fiber) >= store->epoch) {
+    return;
+  }
+  access_record load;
+  load.fiber = me.index;
+  load.epoch = me.clock.get(me.index);
+  load.stack = me.stack_node;
+  load.atomic = true;
+  load.pc = pc;
+  load.address = where;
+  load.access_size = static_cast<std::uint32_t>(size);
+  me.unsynchronised_read = race_pair{*store, load};
+}
+
 template <class T>
 T atomic_load(const volatile T* address, int order, std::uintptr_t pc) {
   const bool tracked = hooks_hot && before_atomic(address, sizeof(T), atomic_kind::load, pc);
   const T value = raw_load(const_cast<volatile T*>(address));
   if (tracked) {
     after_load(address, order);
+    note_observation(address, sizeof(T), pc);
   }
   return value;
 }
@@ -201,6 +257,7 @@ void atomic_fence(int order) {
   if (!hooks_hot || !in_simulation() || !rt.race_detection) {
     return;
   }
+  const runtime_scope scope;
   instr_fiber& me = self();
   if (acquires(order)) {
     me.clock.join(me.acquire_pending);

@@ -89,8 +89,10 @@ run_outcome run_program(const exec_protocol::run_request& request) {
       return outcome;
     }
     seed = loaded->seed;
-    chooser = std::make_unique<sim::replay_strategy>(
-        replay::schedule_of(*loaded), sim::replay_strategy::fallback::seeded_random, seed);
+    const auto fallback = request.strategy == exec_protocol::strategy_shrink
+                              ? sim::replay_strategy::fallback::continue_current
+                              : sim::replay_strategy::fallback::seeded_random;
+    chooser = std::make_unique<sim::replay_strategy>(replay::schedule_of(*loaded), fallback, seed);
   } else {
     chooser = sim::make_strategy(request.strategy);
     if (!chooser) {

@@ -50,6 +50,11 @@ inline constexpr const char* env_max_steps = "IPCSIM_MAX_STEPS";
 
 inline constexpr std::uint64_t default_max_steps = 2'000'000;
 inline constexpr const char* default_strategy = "random";
+/// The strategy word of a replay request made while shrinking. Past the end of the candidate
+/// schedule (or at a divergence) the runtime then keeps the running fiber running
+/// (sim::replay_strategy's continue_current fallback) instead of switching at random as a plain
+/// replay does, so a truncated candidate does not gain preemptions it never asked for.
+inline constexpr const char* strategy_shrink = "shrink";
 
 /// Request verbs and reply keywords.
 inline constexpr std::string_view verb_run = "run";

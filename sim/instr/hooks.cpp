@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "sim/instr/mem_functions.hpp"
 #include "sim/instr/runtime.hpp"
 
 namespace ipcsim::instr {
@@ -22,6 +23,7 @@ namespace ipcsim::instr {
   if (!in_simulation() || size == 0) {
     return;
   }
+  const runtime_scope scope;
   if (rt.active < 2 && rt.live >= 2 && ++rt.solo_accesses > rt.solo_access_limit) {
     end_run_with(finding::step_budget, "step budget exhausted: " +
                                            std::to_string(rt.solo_access_limit) +
@@ -93,12 +95,14 @@ extern "C" void __tsan_vptr_update(void** vptr, void* new_value) {
   }
 }
 
+// The real functions, not the interposed ones (mem_functions.cpp), which would record the copy
+// a second time.
 extern "C" void* __tsan_memcpy(void* target, const void* source, unsigned long size) {
   if (__builtin_expect(ipcsim::instr::hooks_hot, false)) {
     ipcsim::instr::slow_access(source, size, false, IPCSIM_RETURN_PC);
     ipcsim::instr::slow_access(target, size, true, IPCSIM_RETURN_PC);
   }
-  return std::memcpy(target, source, size);
+  return ipcsim::instr::real_memcpy(target, source, size);
 }
 
 extern "C" void* __tsan_memmove(void* target, const void* source, unsigned long size) {
@@ -106,19 +110,20 @@ extern "C" void* __tsan_memmove(void* target, const void* source, unsigned long 
     ipcsim::instr::slow_access(source, size, false, IPCSIM_RETURN_PC);
     ipcsim::instr::slow_access(target, size, true, IPCSIM_RETURN_PC);
   }
-  return std::memmove(target, source, size);
+  return ipcsim::instr::real_memmove(target, source, size);
 }
 
 extern "C" void* __tsan_memset(void* target, int value, unsigned long size) {
   if (__builtin_expect(ipcsim::instr::hooks_hot, false)) {
     ipcsim::instr::slow_access(target, size, true, IPCSIM_RETURN_PC);
   }
-  return std::memset(target, value, size);
+  return ipcsim::instr::real_memset(target, value, size);
 }
 
 extern "C" void __tsan_func_entry(void* call_pc) {
   using namespace ipcsim::instr;
   if (__builtin_expect(hooks_hot, false) && rt.race_detection && rt.self != nullptr) {
+    const runtime_scope scope;
     rt.self->stack_node =
         shadow.push_frame(rt.self->stack_node, reinterpret_cast<std::uintptr_t>(call_pc));
   }

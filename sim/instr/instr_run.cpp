@@ -26,6 +26,7 @@ sim::run_result run_in_world(sim::world& world, void* (*main_body)(void*)) {
   rt.report.clear();
   rt.exit_code = 0;
   rt.solo_accesses = 0;
+  rt.atomic_writes = 0;
   rt.solo_access_limit = world.options().step_limit * 16;
   shadow.reset();
   reset_sync_tables();
@@ -45,6 +46,7 @@ sim::run_result run_in_world(sim::world& world, void* (*main_body)(void*)) {
   rt.live = 1;
   rt.running = true;
   update_hot();
+  const runtime_scope scope;
   sim::run_result result = world.run();
   rt.running = false;
   rt.self = nullptr;

@@ -41,6 +41,8 @@ extern "C" void abort() noexcept {
 
 extern "C" void __assert_fail(const char* assertion, const char* file,
                                            unsigned int line, const char* function) noexcept {
+  // The report is built by the runtime: its copies are not the program's.
+  const runtime_scope scope;
   if (!in_simulation()) {
     std::fprintf(stderr, "%s:%u: %s: Assertion `%s' failed.\n", file, line, function, assertion);
     IPCSIM_REAL(abort);

@@ -163,6 +163,9 @@ std::string describe_sync_object(const char* wait_kind, const void* object) {
   if (const auto found = tables.barriers.find(object); found != tables.barriers.end()) {
     return "barrier #" + std::to_string(found->second.id);
   }
+  if (const auto found = tables.futexes.find(object); found != tables.futexes.end()) {
+    return "futex word #" + std::to_string(found->second.id);
+  }
   return "an object";
 }
 

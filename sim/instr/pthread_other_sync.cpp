@@ -265,7 +265,10 @@ extern "C" int pthread_once(pthread_once_t* control, void (*init)()) {
     return 0;
   }
   state.state = 1;
-  init();
+  {
+    const program_scope scope;
+    init();
+  }
   state.state = 2;
   release_into(state.clock);
   wait_queue waiting;

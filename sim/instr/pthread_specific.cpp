@@ -31,6 +31,7 @@ void run_key_destructors(instr_fiber& fiber) {
     const auto found = std::find_if(key_destructors.begin(), key_destructors.end(),
                                     [key = key](const auto& entry) { return entry.first == key; });
     if (value != nullptr && found != key_destructors.end() && found->second != nullptr) {
+      const program_scope scope;
       found->second(value);
     }
   }

@@ -1,4 +1,4 @@
-//! Interposed thread functions (create, join, exit, detach, self, equal), sched_yield, sleeping
+//! Interposed thread functions (create, join, exit, detach, self), sched_yield, sleeping
 //! and clocks. Inside a run a pthread_t is the address of the simulated thread's record, so it
 //! differs per simulated thread; glibc functions that are not interposed must not be handed one.
 //! Clocks read virtual time: CLOCK_REALTIME (and gettimeofday, time) is a fixed epoch plus the
@@ -148,7 +148,9 @@ extern "C" pthread_t pthread_self() noexcept {
   return reinterpret_cast<pthread_t>(rt.self);
 }
 
-extern "C" int pthread_equal(pthread_t a, pthread_t b) noexcept { return a == b ? 1 : 0; }
+// pthread_equal is not interposed: glibc's compares the two values, which is right for the
+// runtime's pthread_t too, and at -O2 its header defines it inline, so clang refuses a second
+// definition here.
 
 extern "C" int sched_yield() noexcept {
   IPCSIM_REAL(sched_yield);
@@ -220,6 +222,7 @@ extern "C" int clock_gettime(clockid_t clock, timespec* time) noexcept {
 }
 
 extern "C" int gettimeofday(struct timeval* time, void* zone) {
+  const runtime_scope scope;
   if (!in_simulation()) {
     static const auto real = real_function<int (*)(struct timeval*, void*)>("gettimeofday");
     return real(time, zone);

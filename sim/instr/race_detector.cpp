@@ -77,6 +77,15 @@ race_detector::cell& race_detector::cell_at(std::uintptr_t address) {
   return entry.found->cells[(address >> 3) & (cells_per_page - 1)];
 }
 
+std::optional<access_record> race_detector::last_write_at(std::uintptr_t address) {
+  const busy_guard busy;
+  const access_record& last = cell_at(address).write;
+  if (last.fiber == UINT32_MAX) {
+    return std::nullopt;
+  }
+  return last;
+}
+
 std::optional<race_pair> race_detector::on_access(const instr_fiber& fiber,
                                                   std::uintptr_t address, std::size_t size,
                                                   bool write, bool atomic, std::uintptr_t pc) {

@@ -63,6 +63,9 @@ class race_detector {
   std::optional<race_pair> on_access(const instr_fiber& fiber, std::uintptr_t address,
                                      std::size_t size, bool write, bool atomic,
                                      std::uintptr_t pc);
+  /// The last write recorded in the cell holding `address` (for an atomic location: the last
+  /// store or read-modify-write), if there is one.
+  std::optional<access_record> last_write_at(std::uintptr_t address);
   /// Forgets the shadow of [address, address + size): freed memory, a reused stack.
   void forget(std::uintptr_t address, std::size_t size);
 

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include "core/platform/assert.hpp"
+#include "sim/instr/program_code.hpp"
 
 namespace ipcsim::instr {
 
@@ -19,8 +20,12 @@ Function real_function(const char* name, const char* version = nullptr) {
 
 }  // namespace ipcsim::instr
 
-/// Declares `real` as the next definition of the global function `name` (resolved once).
-#define IPCSIM_REAL(name) \
-  static const auto real = ::ipcsim::instr::real_function<decltype(&::name)>(#name)
-#define IPCSIM_REAL_VERSIONED(name, version) \
-  static const auto real = ::ipcsim::instr::real_function<decltype(&::name)>(#name, version)
+/// Declares `real` as the next definition of the global function `name` (resolved once), and
+/// marks the rest of the interposed function as the runtime's own code (program_code.hpp), so
+/// the copies its containers make are never recorded as the program's.
+#define IPCSIM_REAL(name)                                                                 \
+  static const auto real = ::ipcsim::instr::real_function<decltype(&::name)>(#name);     \
+  const ::ipcsim::instr::runtime_scope ipcsim_runtime_scope
+#define IPCSIM_REAL_VERSIONED(name, version)                                                 \
+  static const auto real = ::ipcsim::instr::real_function<decltype(&::name)>(#name, version); \
+  const ::ipcsim::instr::runtime_scope ipcsim_runtime_scope

@@ -106,6 +106,19 @@ std::string format_race(const race_pair& race) {
                      describe_data(race.later.address) + "\n";
   text += "    " + describe_access(race.later);
   text += "    previous " + describe_access(race.earlier);
+  // A missing release/acquire shows as a data race on the data it should have ordered; the
+  // atomic that the later fiber last saw from the earlier one without synchronising with it is
+  // usually that publication.
+  const std::uint32_t later = race.later.fiber;
+  if (later < rt.fibers.size() && rt.fibers[later] && rt.fibers[later]->unsynchronised_read) {
+    const race_pair& seen = *rt.fibers[later]->unsynchronised_read;
+    if (seen.earlier.fiber == race.earlier.fiber) {
+      text += "  an atomic load that read the other fiber's store without synchronising with it "
+              "(a missing release or acquire?):\n";
+      text += "    " + describe_access(seen.later);
+      text += "    which read the " + describe_access(seen.earlier);
+    }
+  }
   return text;
 }
 

@@ -14,6 +14,7 @@ namespace ipcsim::instr {
 
 runtime_state rt;
 race_detector shadow;
+thread_local bool in_program_code = false;
 // Hidden: the hooks then read it RIP-relative instead of through the GOT.
 [[gnu::visibility("hidden")]] bool hooks_hot = false;
 
@@ -134,6 +135,8 @@ void drop_from_queue(wait_queue& queue, const instr_fiber* fiber) noexcept {
 }
 
 void end_run_with(finding kind, std::string report) {
+  // Never returns to the program: the world takes over for good.
+  in_program_code = false;
   if (rt.found == finding::none) {
     rt.found = kind;
     rt.report = report;
@@ -174,7 +177,9 @@ void run_fiber_body(instr_fiber& fiber, void* (*start)(void*), void* arg) {
   if (rt.race_detection && top_address > rt.stack_bytes) {
     shadow.forget(top_address - rt.stack_bytes, rt.stack_bytes);
   }
+  in_program_code = true;
   void* const retval = start(arg);
+  in_program_code = false;
   finish_fiber(fiber, retval);
 }
 

@@ -27,10 +27,12 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/platform/atomic.hpp"
+#include "sim/instr/program_code.hpp"
 #include "sim/instr/race_detector.hpp"
 #include "sim/instr/vector_clock.hpp"
 #include "sim/world.hpp"
@@ -52,6 +54,12 @@ struct instr_fiber {
   vector_clock release_fence;    ///< the clock at the last release fence
   bool has_release_fence = false;
   std::uint32_t stack_node = 0;  ///< the shadow stack (a node of the stack trie)
+  /// The last atomic load that read another fiber's store without synchronising with it (the
+  /// store's epoch is not covered by this fiber's clock after the load), with that store. A race
+  /// report shows it: it is usually the publication whose memory order is too weak.
+  std::optional<race_pair> unsynchronised_read;  ///< (earlier = the store, later = the load)
+  std::uint64_t seen_atomic_writes = 0;  ///< rt.atomic_writes at this fiber's last atomic load
+  std::uint32_t spin_loads = 0;          ///< atomic loads since any fiber last wrote atomically
   platform::atomic<std::uint32_t> park_word{0};
   bool parked = false;     ///< counted out of `active`
   bool signalled = false;  ///< a waker took this fiber off a queue
@@ -77,6 +85,9 @@ struct runtime_state {
   std::uint32_t active = 0;  ///< fibers that can run, as far as the runtime knows
   std::uint32_t live = 0;    ///< fibers started and not finished (parked ones included)
   finding found = finding::none;
+  /// Atomic stores and read-modify-writes so far (any fiber): a fiber that keeps loading while
+  /// this does not move is spinning (atomics.cpp gives it a yield).
+  std::uint64_t atomic_writes = 0;
   std::string report;  ///< the finding's report (race, assertion, exit code)
   int exit_code = 0;
   /// Hooked accesses made while the accessing fiber was the only one that could run although
@@ -113,8 +124,8 @@ void update_hot() noexcept;
 /// True when the caller is a simulated fiber (a run is active).
 inline bool in_simulation() noexcept { return rt.running && rt.self != nullptr; }
 
-/// Calls into the world; whichever fibers run meanwhile, restores `self` and `errno` when the
-/// calling fiber continues.
+/// Calls into the world; whichever fibers run meanwhile, restores `self`, `errno` and
+/// `in_program_code` when the calling fiber continues.
 template <class Call>
 decltype(auto) enter_world(Call&& call) {
   instr_fiber* const me = rt.self;
@@ -122,11 +133,14 @@ decltype(auto) enter_world(Call&& call) {
   struct restore {
     instr_fiber* me;
     int saved_errno;
+    bool saved_program_code;
     ~restore() {
       rt.self = me;
       errno = saved_errno;
+      in_program_code = saved_program_code;
     }
-  } guard{me, saved_errno};
+  } guard{me, saved_errno, in_program_code};
+  in_program_code = false;
   return call(*rt.sim);
 }
 

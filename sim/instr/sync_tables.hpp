@@ -57,6 +57,12 @@ struct sem_state {
   vector_clock clock;
 };
 
+/// A futex word that fibers wait on through syscall(SYS_futex) (futex_syscall.cpp).
+struct futex_state {
+  std::uint32_t id = 0;
+  std::deque<std::pair<instr_fiber*, std::uint32_t>> waiters;  ///< (fiber, wait bitset)
+};
+
 struct sync_tables {
   std::unordered_map<const void*, mutex_state> mutexes;
   std::unordered_map<const void*, cond_state> conds;
@@ -64,6 +70,7 @@ struct sync_tables {
   std::unordered_map<const void*, barrier_state> barriers;
   std::unordered_map<const void*, once_state> onces;
   std::unordered_map<const void*, sem_state> sems;
+  std::unordered_map<const void*, futex_state> futexes;
   std::uint32_t next_id = 0;
 };
 

@@ -25,7 +25,7 @@ constexpr std::chrono::milliseconds replay_timeout{60000};
 /// The strategy spec sent with shrink candidates: it asks the runtime to continue the running
 /// fiber past the end of the candidate schedule (replay_strategy's continue_current fallback)
 /// rather than to switch at random, as plain replay does.
-constexpr const char* shrink_strategy = "shrink";
+constexpr const char* shrink_strategy = exec_protocol::strategy_shrink;
 
 /// The step budget for re-running a trace: a run that ran out of steps gets exactly the steps it
 /// took, so it runs out at the same point; others get the default budget or more.

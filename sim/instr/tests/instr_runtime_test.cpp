@@ -94,6 +94,9 @@ TEST_CASE("instr: release acquire publication passes and relaxed publication rac
     REQUIRE(run.exit_code == 1);
     REQUIRE(contains(run.output, "data race on"));
     REQUIRE(contains(run.output, "global 'payload"));
+    // The flag load that saw the writer's relaxed store is named as the missing synchronisation.
+    CHECK(contains(run.output, "read the other fiber's store without synchronising with it"));
+    CHECK(contains(run.output, "which read the atomic write of 1 bytes"));
   }
 }
 
@@ -337,5 +340,30 @@ TEST_CASE("instr: injected spurious wakeups expose a condition checked with if",
     const std::string output = run_with_spurious(seed, "while");
     INFO(output);
     REQUIRE(contains(output, "ipcsim-instr: passed"));
+  }
+}
+
+TEST_CASE("instr: copies through the C library are race checked", "[instr][sim]") {
+  require_clean_on_seeds("instr_mem_copies_ordered", 20);
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const program_run run = run_program("instr_mem_copies_relaxed", seed);
+    INFO("seed " << seed << "\n" << run.output);
+    REQUIRE(run.exit_code == 1);
+    REQUIRE(contains(run.output, "data race on"));
+    REQUIRE(contains(run.output, "global 'message'"));
+    CHECK(contains(run.output, "of 64 bytes"));
+    CHECK(contains(run.output, "copy_reader"));
+    CHECK(contains(run.output, "copy_writer"));
+  }
+}
+
+TEST_CASE("instr: raw futex system calls become simulated waits", "[instr][sim]") {
+  require_clean_on_seeds("instr_futex_handoff", 20);
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    const program_run run = run_program("instr_futex_lost_wake", seed);
+    INFO("seed " << seed << "\n" << run.output);
+    REQUIRE(run.exit_code == 1);
+    REQUIRE(contains(run.output, "ipcsim-instr: deadlock"));
+    CHECK(contains(run.output, "waits in futex_wait on futex word #"));
   }
 }
