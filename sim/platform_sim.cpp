@@ -43,6 +43,12 @@ void schedule_point(op_kind kind, const void* object, const char* file,
   }
 }
 
+void write_not_performed() noexcept {
+  if (world* running = world::current()) {
+    running->cancel_pending_write();
+  }
+}
+
 void object_destroyed(const void* object) noexcept {
   if (world* running = world::current()) {
     running->forget_object(object);

@@ -100,6 +100,8 @@ class world {
   void futex_wake(platform::atomic<std::uint32_t>& word, std::uint32_t count, const char* file,
                   std::uint32_t line);
   std::uint64_t spin_ticket() const noexcept { return write_epoch_; }
+  /// The calling fiber's announced write did not happen (a failed compare-exchange).
+  void cancel_pending_write() noexcept;
   void forget_object(const void* object) noexcept { objects_.forget(object); }
   /// Forgets the ids of every object in a region released without destroying them one by one.
   void forget_objects(const void* begin, std::size_t bytes) noexcept {
@@ -128,6 +130,7 @@ class world {
   fiber_record& self();
   void start_strategy_once();
   std::uint32_t decide(std::uint32_t reached_by);
+  bool waiting_for_a_write(const fiber_record& fiber) const noexcept;
   std::uint32_t next_after_block();
   void switch_from_current(std::uint32_t target);
   void block_current(op_kind kind, const void* object, std::int64_t deadline_ns,

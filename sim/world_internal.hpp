@@ -47,8 +47,9 @@ struct world::fiber_record {
   const void* pending_write = nullptr;
   bool has_pending_write = false;
   // Fairness: a fiber that yields, or keeps loading one location while nobody writes anything,
-  // gives way to other runnable fibers at its own scheduling points.
+  // gives way to other runnable fibers until something is written (see world::decide).
   bool yielded = false;
+  std::uint64_t yield_epoch = 0;  ///< write epoch of the last yield
   const void* last_load = nullptr;
   std::uint64_t last_load_epoch = 0;
   std::uint32_t fruitless_loads = 0;

@@ -38,6 +38,7 @@ void world::schedule_point(op_kind kind, const void* object, const char* file,
 
 void world::note_fairness(fiber_record& fiber, op_kind kind, const void* object) {
   fiber.yielded = kind == op_kind::yield;
+  fiber.yield_epoch = write_epoch_;
   if (kind != op_kind::load) {
     fiber.fruitless_loads = 0;
     return;
@@ -51,23 +52,38 @@ void world::note_fairness(fiber_record& fiber, op_kind kind, const void* object)
   }
 }
 
+bool world::waiting_for_a_write(const fiber_record& fiber) const noexcept {
+  const bool stale_yield = fiber.yielded && fiber.yield_epoch == write_epoch_;
+  const bool fruitless = fiber.fruitless_loads >= options_.fruitless_loads_limit &&
+                         fiber.last_load_epoch == write_epoch_;
+  return stale_yield || fruitless;
+}
+
 std::uint32_t world::decide(std::uint32_t reached_by) {
+  // Fairness: fibers that yielded or spun without anything being written since cannot make
+  // progress until someone else writes, so they give way to every fiber that can. Excluding only
+  // the fiber at hand is not enough: two spinners would hand the turn to each other forever
+  // under a strategy that prefers them (PCT priorities). When every runnable fiber is waiting,
+  // only the one at hand steps aside, so spinners still take turns.
   std::span<const std::uint32_t> candidates = runnable_;
-  if (reached_by < fiber_count_) {
-    const fiber_record& fiber = *fibers_[reached_by];
-    const bool gives_way =
-        fiber.yielded || fiber.fruitless_loads >= options_.fruitless_loads_limit;
-    if (gives_way && fiber.state == fiber_state::runnable) {
-      filtered_.clear();
-      for (std::uint32_t other : runnable_) {
-        if (other != reached_by) {
-          filtered_.push_back(other);
-        }
+  filtered_.clear();
+  for (std::uint32_t other : runnable_) {
+    if (!waiting_for_a_write(*fibers_[other])) {
+      filtered_.push_back(other);
+    }
+  }
+  if (filtered_.empty() && reached_by < fiber_count_ &&
+      fibers_[reached_by]->state == fiber_state::runnable) {
+    for (std::uint32_t other : runnable_) {
+      if (other != reached_by) {
+        filtered_.push_back(other);
       }
-      candidates = filtered_;
-      if (candidates.size() == 1) {
-        return candidates[0];
-      }
+    }
+  }
+  if (!filtered_.empty() && filtered_.size() < runnable_.size()) {
+    candidates = filtered_;
+    if (candidates.size() == 1) {
+      return candidates[0];
     }
   }
   IPC_ASSERT(candidates.size() >= 2);
@@ -89,6 +105,12 @@ void world::switch_from_current(std::uint32_t target) {
   fiber_context::switch_to(fibers_[target]->context, &me.context);
   // Resumed: whoever switched back set current_ to this fiber.
   IPC_ASSERT(current_ == me.index);
+}
+
+void world::cancel_pending_write() noexcept {
+  if (current_ < fiber_count_) {
+    fibers_[current_]->has_pending_write = false;
+  }
 }
 
 void world::flush_pending_write(fiber_record& fiber) {

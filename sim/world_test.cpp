@@ -13,6 +13,7 @@
 #include "core/platform/process.hpp"
 #include "core/platform/spin_wait.hpp"
 #include "core/platform/thread.hpp"
+#include "sim/strategy.hpp"
 #include "sim/world.hpp"
 
 namespace pf = ipcsim::platform;
@@ -125,6 +126,46 @@ TEST_CASE("world: a fiber spinning on a plain load or yield cannot starve the ot
     INFO("yield " << use_yield << ": steps " << result.steps);
     REQUIRE(result.ok());
     CHECK(result.steps < 2'000);
+  }
+}
+
+TEST_CASE("world: two yield-spinning fibers cannot hand the turn to each other forever under PCT",
+          "[sim]") {
+  // Two producers spin with yield on a full one-slot queue that only the consumer empties. PCT
+  // prefers its highest-priority fibers, so when each spinner stepped aside only for itself the
+  // two producers passed the turn back and forth until the step limit.
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const auto chooser = ipcsim::sim::make_strategy("pct:3");
+    ipcsim::sim::prng_source source(seed);
+    ipcsim::sim::world_options options;
+    options.step_limit = 20'000;
+    world simulation(options, *chooser, source);
+    pf::atomic<std::uint32_t> slot_full{1};
+    pf::atomic<std::uint32_t> consumed{0};
+    for (const char* name : {"producer-a", "producer-b"}) {
+      simulation.spawn(name, [&] {
+        for (int item = 0; item < 3; ++item) {
+          std::uint32_t empty = 0;
+          while (!slot_full.compare_exchange_strong(empty, 1)) {
+            empty = 0;
+            pf::this_thread::yield();
+          }
+        }
+      });
+    }
+    simulation.spawn("consumer", [&] {
+      while (consumed.load() < 7) {
+        if (slot_full.load() == 1) {
+          slot_full.store(0);
+          consumed.fetch_add(1);
+        } else {
+          pf::this_thread::yield();
+        }
+      }
+    });
+    const auto result = simulation.run();
+    INFO("seed " << seed << ": " << result.message);
+    REQUIRE(result.ok());
   }
 }
 

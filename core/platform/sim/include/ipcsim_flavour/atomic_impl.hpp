@@ -49,13 +49,21 @@ class atomic {
                                const char* file = __builtin_FILE(),
                                std::uint32_t line = __builtin_LINE()) noexcept {
     detail::schedule_point(kind::compare_exchange, this, file, line);
-    return value_.compare_exchange_strong(expected, desired, order);
+    const bool exchanged = value_.compare_exchange_strong(expected, desired, order);
+    if (!exchanged) {
+      detail::write_not_performed();
+    }
+    return exchanged;
   }
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                std::memory_order failure, const char* file = __builtin_FILE(),
                                std::uint32_t line = __builtin_LINE()) noexcept {
     detail::schedule_point(kind::compare_exchange, this, file, line);
-    return value_.compare_exchange_strong(expected, desired, success, failure);
+    const bool exchanged = value_.compare_exchange_strong(expected, desired, success, failure);
+    if (!exchanged) {
+      detail::write_not_performed();
+    }
+    return exchanged;
   }
   // A weak CAS never fails spuriously in the simulator: spurious failure is legal but would add a
   // decision to every CAS loop for little gain.

@@ -42,6 +42,10 @@ constexpr bool is_write(op_kind kind) noexcept {
 void schedule_point(op_kind kind, const void* object, const char* file,
                     std::uint32_t line) noexcept;
 
+/// The compare-exchange announced at the last scheduling point failed and so wrote nothing: it
+/// must neither wake fibers spin-blocked on the object nor count as progress for spinners.
+void write_not_performed() noexcept;
+
 /// `object` is being destroyed: a later object at the same address gets a fresh id, so ids do
 /// not depend on whether the allocator happens to reuse an address.
 void object_destroyed(const void* object) noexcept;
