@@ -138,8 +138,10 @@ result<void, send_failure> shm_channel::send(wire::byte_view payload,
                                              response_queue& inbox) {
   IPC_ASSERT(payload.size() <= client_.max_payload());
   for (;;) {
-    // A ring with room would take the frame even from a dead server; check first.
-    if (!client_.connected()) {
+    // A ring with room would take the frame even after the server closed the connection; that
+    // check is one load. The server's liveness costs a system call, so it waits for a full ring
+    // (below) or for the receive of the answer, which checks it between its wait slices.
+    if (client_.closed_by_server()) {
       return unexpected(
           send_failure{translate(ring::client_error::disconnected, "sending"), false});
     }
@@ -149,6 +151,10 @@ result<void, send_failure> shm_channel::send(wire::byte_view payload,
     }
     if (sent.error() != ring::client_error::timed_out) {
       return unexpected(send_failure{translate(sent.error(), "sending"), false});
+    }
+    if (!client_.connected()) {
+      return unexpected(
+          send_failure{translate(ring::client_error::disconnected, "sending"), false});
     }
     // The ring is full: take a response if one comes, which may be what the server waits for.
     const auto now = platform::clock::now();

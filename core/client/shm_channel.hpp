@@ -5,9 +5,12 @@
 //!     segments left by a SIGKILLed server read as "not there yet" (retry) rather than a claim
 //!     nobody will ever acknowledge;
 //!   - a send that finds the request ring full takes responses while it waits (see channel.hpp);
-//!   - peer death: every send first checks that the connection stands, and every wait is cut
-//!     into slices of `liveness_interval` between which the server's pid and the slot's closed
-//!     generation are checked, so a dead server is reported within about one slice.
+//!   - peer death: every send first checks the slot's closed generation (one shared-memory
+//!     load), and every wait, a send's wait for room included, is cut into slices of
+//!     `liveness_interval` between which the server's pid (kill(pid, 0), a system call kept off
+//!     the per-message path) and the closed generation are checked, so a dead server is reported
+//!     within about one slice. A send into a killed server's ring that still has room succeeds;
+//!     the receive that waits for its answer reports the death.
 
 #include <memory>
 #include <string>

@@ -225,19 +225,20 @@ void mpsc_client::release_slot() noexcept {
 
 void mpsc_client::ring_doorbell() noexcept {
   IPC_ASSERT(doorbell_.header != nullptr);
-  // After the publish, bump then wake, always: the server latches `seq` before it scans, so a
-  // publish it missed has changed `seq` by the time it tries to sleep.
+  // After the publish, bump always, then wake if the server may be sleeping: the server latches
+  // `seq` before it scans, so a publish it missed has changed `seq` by the time it tries to sleep.
   doorbell_.header->seq.fetch_add(1, std::memory_order_release);
-  platform::futex_wake(doorbell_.header->seq, 1);
+  mpsc_wake_server_if_waiting(*doorbell_.header);
+}
+
+bool mpsc_client::closed_by_server() const noexcept {
+  IPC_ASSERT(claimed_);
+  const mpsc_slot_entry& entry = doorbell_.slots[slot_];
+  return entry.closed_generation.load(std::memory_order_acquire) == generation_;
 }
 
 bool mpsc_client::connected() const noexcept {
-  IPC_ASSERT(claimed_);
-  const mpsc_slot_entry& entry = doorbell_.slots[slot_];
-  if (entry.closed_generation.load(std::memory_order_acquire) == generation_) {
-    return false;
-  }
-  return platform::process::is_alive(server_pid_);
+  return !closed_by_server() && platform::process::is_alive(server_pid_);
 }
 
 /// Runs `operation(slice_end)` in slices of the liveness interval until it settles, the deadline

@@ -1,8 +1,8 @@
 #pragma once
 //! `mpsc_client`: the producer side of the MPSC shared-memory transport (the reference's
 //! MpscProducer plus MpscSlotClaim). A client claims a slot of a running server, sends request
-//! frames on the slot's request ring (each followed by a doorbell bump and wake), and receives
-//! response frames on the slot's response ring.
+//! frames on the slot's request ring (each followed by a doorbell bump, and a wake if the server
+//! may be sleeping), and receives response frames on the slot's response ring.
 //!
 //! Claiming: up to three passes over the owner table, trying a CAS from 0 or from a dead pid to
 //! this process's pid on each slot; then the slot's generation is bumped, `membership` bumped and
@@ -77,7 +77,8 @@ class mpsc_client {
   std::uint32_t max_payload() const noexcept { return request_.max_payload(); }
 
   /// Sends one request frame, waiting for room until `deadline`, then rings the doorbell:
-  /// `seq` bumped with release, then a futex wake, always. Thread safety: the sending thread.
+  /// `seq` bumped with release, always, then a futex wake if the server announced a sleep.
+  /// Thread safety: the sending thread.
   result<void, client_error> send(std::span<const std::byte> payload,
                                   platform::clock::time_point deadline) noexcept;
   /// As send, but never waits for room (`timed_out` when the ring is full now). Thread safety:
@@ -89,9 +90,14 @@ class mpsc_client {
       platform::clock::time_point deadline) noexcept;
   /// Frees the response receive() returned. Thread safety: the receiving thread.
   void release_response() noexcept;
-  /// Whether the connection still stands: not closed by the server, server process alive.
-  /// Thread safety: any thread.
+  /// Whether the connection still stands: not closed by the server, server process alive. The
+  /// liveness probe is a system call (kill(pid, 0)), so callers make it on slow paths only (a
+  /// wait that timed out, a full ring), never per message. Thread safety: any thread.
   bool connected() const noexcept;
+  /// Whether the server closed this connection (or shut down cleanly): one shared-memory load,
+  /// cheap enough for every message. It cannot see a server that was killed; connected() can.
+  /// Thread safety: any thread.
+  bool closed_by_server() const noexcept;
 
   /// Bumps the doorbell and wakes the server, exactly as a publish does. Thread safety: any
   /// thread.

@@ -6,8 +6,10 @@
 //! `B_req_ring_<i>`, one SPSC response ring per slot `B_resp_<i>`, and one doorbell
 //! `B_req_doorbell`.
 //! The doorbell holds
-//!   - `seq`, on its own cache line: bumped (release) and woken by every client publish and by
-//!     every server notify(); the server sleeps on it;
+//!   - `seq`, on its own cache line: bumped (release) by every client publish and by every
+//!     server notify(), which then wake the server only if `server_waiters` says it may be
+//!     sleeping (mpsc_wake_server_if_waiting); the server sleeps on `seq`;
+//!   - `server_waiters`, beside `seq`: the server's announcement that it is about to sleep;
 //!   - `membership`, bumped by every slot claim and release, so the server notices connects and
 //!     disconnects without polling every slot;
 //!   - immutable facts: slot count (published last, release), ring capacity, server pid, version;
@@ -35,12 +37,18 @@ namespace ipcsim::inline IPC_FLAVOUR_NS::ring {
 /// Most client slots one server offers. The reference uses 8; the owner table stays one page.
 inline constexpr std::uint32_t mpsc_slots_max = 64;
 
-/// Written into the doorbell; a client built against another layout refuses to connect.
-inline constexpr std::uint32_t mpsc_layout_version = 1;
+/// Written into the doorbell; a client built against another layout refuses to connect. It
+/// covers the rings' control blocks too (spsc_control), which only MPSC segments carry. Version
+/// 2 added the waiter counts: a peer of version 1 would sleep without announcing itself and never
+/// be woken, so the versions must not mix.
+inline constexpr std::uint32_t mpsc_layout_version = 2;
 
 struct mpsc_doorbell_header {
   // Line 0: the doorbell word, written on every publish and notify.
   alignas(cache_line_bytes) platform::atomic<std::uint32_t> seq;
+  /// Server threads about to sleep (or sleeping) on `seq`. On seq's line, because every bump of
+  /// seq is followed by a read of it.
+  platform::atomic<std::uint32_t> server_waiters;
   // Line 1: membership changes and the immutable facts, all rarely written.
   alignas(cache_line_bytes) platform::atomic<std::uint32_t> membership;
   platform::atomic<std::uint32_t> slot_count;  ///< published last by the server, with release
@@ -63,6 +71,7 @@ static_assert(alignof(mpsc_doorbell_header) == cache_line_bytes);
 static_assert(std::is_standard_layout_v<mpsc_doorbell_header>);
 static_assert(platform::is_shared_memory_safe_v<mpsc_doorbell_header>);
 static_assert(offsetof(mpsc_doorbell_header, seq) == 0);
+static_assert(offsetof(mpsc_doorbell_header, server_waiters) == 4);
 static_assert(offsetof(mpsc_doorbell_header, membership) == cache_line_bytes);
 static_assert(offsetof(mpsc_doorbell_header, slot_count) == cache_line_bytes + 4);
 static_assert(offsetof(mpsc_doorbell_header, layout_version) == cache_line_bytes + 8);
@@ -89,6 +98,13 @@ struct mpsc_doorbell_view {
   mpsc_doorbell_header* header = nullptr;
   mpsc_slot_entry* slots = nullptr;
 };
+
+/// The waker's half of the doorbell handshake, called right after `seq` was bumped: a seq_cst
+/// fence, then a futex wake of `seq` only if `server_waiters` is non-zero. The server announces
+/// itself and fences before its futex re-reads `seq` (mpsc_server::sleep_unless_rung), so either
+/// it sees the bump or this sees the announcement (the argument is spsc_ring.cpp's
+/// wake_if_waiting). Thread safety: any thread, in any process that maps the doorbell.
+void mpsc_wake_server_if_waiting(mpsc_doorbell_header& header) noexcept;
 
 /// Segment names for base name `base` (which must start with '/').
 std::string mpsc_doorbell_name(std::string_view base);

@@ -3,6 +3,7 @@
 
 #include "core/ring/mpsc_server.hpp"
 
+#include <atomic>
 #include <new>
 #include <utility>
 
@@ -113,6 +114,7 @@ result<void, mpsc_error> mpsc_server::create_doorbell(const mpsc_options& option
     entry->closed_generation.store(0, std::memory_order_relaxed);
   }
   header->seq.store(0, std::memory_order_relaxed);
+  header->server_waiters.store(0, std::memory_order_relaxed);
   header->membership.store(0, std::memory_order_relaxed);
   header->layout_version.store(mpsc_layout_version, std::memory_order_relaxed);
   header->server_pid.store(platform::process::current_pid(), std::memory_order_relaxed);
@@ -212,12 +214,18 @@ std::optional<std::uint32_t> mpsc_server::wait_for_data(platform::clock::duratio
       previous_had_data_ = false;
       return std::nullopt;
     }
-    const auto now = platform::clock::now();
-    if (now >= deadline) {
-      previous_had_data_ = false;
-      return std::nullopt;
+    const bool spin = previous_had_data_ && !spun;
+    // The clock is read only for a deadline or a spin (in the simulator, where the reactor
+    // waits without a timeout, a clock read is one more scheduling point).
+    platform::clock::time_point now{};
+    if (deadline != platform::no_deadline || spin) {
+      now = platform::clock::now();
+      if (now >= deadline) {
+        previous_had_data_ = false;
+        return std::nullopt;
+      }
     }
-    if (previous_had_data_ && !spun) {
+    if (spin) {
       spun = true;
       const auto budget = spin_.current();
       const auto spin_end = deadline - now > budget ? now + budget : deadline;
@@ -229,15 +237,31 @@ std::optional<std::uint32_t> mpsc_server::wait_for_data(platform::clock::duratio
     }
     const auto remaining = deadline == platform::no_deadline ? platform::no_timeout
                                                              : deadline - now;
-    static_cast<void>(platform::futex_wait(seq, latched, remaining));
+    sleep_unless_rung(latched, remaining);
   }
+}
+
+void mpsc_server::sleep_unless_rung(std::uint32_t latched,
+                                    platform::clock::duration timeout) noexcept {
+  IPC_ASSERT(doorbell_.header != nullptr);
+  IPC_ASSERT(timeout >= platform::clock::duration::zero());
+  mpsc_doorbell_header& header = *doorbell_.header;
+  // Announce, fence, then let the futex re-read `seq` (the server's half of
+  // mpsc_wake_server_if_waiting's handshake): a ring after the fence sees the announcement and
+  // wakes us; a ring before it has bumped `seq`, which the futex's value check, made after the
+  // fence and atomically with respect to FUTEX_WAKE, sees, so we do not sleep.
+  header.server_waiters.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  static_cast<void>(platform::futex_wait(header.seq, latched, timeout));
+  // A late withdrawal only costs a client a spurious wake; the next sleep announces again.
+  header.server_waiters.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void mpsc_server::notify() noexcept {
   IPC_ASSERT(doorbell_.header != nullptr);
-  // Bump first: a bare wake landing before the server sleeps would be lost (Z4).
+  // Bump first: a wake without the bump can land before the server sleeps and be lost (Z4).
   doorbell_.header->seq.fetch_add(1, std::memory_order_release);
-  platform::futex_wake(doorbell_.header->seq, 1);
+  mpsc_wake_server_if_waiting(*doorbell_.header);
 }
 
 // ---- connections ---------------------------------------------------------------------------

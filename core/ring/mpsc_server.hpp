@@ -9,10 +9,13 @@
 //! claimed or released since the last accept(), if `seq` moved since the last return (a notify,
 //! or a publish whose frame is already gone), or if the caller's `ready` predicate holds; (3) if
 //! the previous wait returned a frame, spin briefly (spin_budget.hpp) through platform::spin_wait,
-//! breaking as soon as `seq` changes so a notify() is never spun through; (4) futex-wait on `seq`
-//! against the value latched before the scan. Because the latch precedes the scan and the
-//! predicate, a publish or a notify that lands after them changes `seq` and the futex returns at
-//! once (the reference's Z4).
+//! breaking as soon as `seq` changes so a notify() is never spun through; (4) announce itself in
+//! `server_waiters`, fence (seq_cst), and futex-wait on `seq` against the value latched before
+//! the scan (the futex's value check, made after the fence, is the re-read). Because the latch precedes the scan and the predicate, a publish or a
+//! notify that lands after them changes `seq` and the futex returns at once (the reference's Z4).
+//! Ringers bump `seq` and then wake only if `server_waiters` is non-zero
+//! (mpsc_wake_server_if_waiting): the fences on both sides make sure that the server either sees
+//! the bump or is seen announced, so skipping the system call when nobody sleeps is safe.
 //!
 //! Connections: a client claims a slot (CAS on the owner entry from 0 or a dead pid to its own
 //! pid), bumps the slot's generation, bumps `membership` and rings the doorbell, then waits until
@@ -112,8 +115,8 @@ class mpsc_server {
   /// round-robin cursor nor the adaptive-spin state (the reference's Z6). Thread safety: the
   /// server thread only (it reads server-local connection state).
   bool has_data() const noexcept;
-  /// Wakes the current or next wait_for_data: bumps `seq` (release) and then wakes, so a wake
-  /// that lands before the server sleeps is still seen through the changed value (Z4). Thread
+  /// Wakes the current or next wait_for_data: bumps `seq` (release), so a wait that has not slept
+  /// yet sees the changed value (Z4), then wakes the server if it announced a sleep. Thread
   /// safety: any thread.
   void notify() noexcept;
 
@@ -155,6 +158,9 @@ class mpsc_server {
   result<void, mpsc_error> create_doorbell(const mpsc_options& options);
   std::optional<std::uint32_t> scan() const noexcept;
   bool membership_changed() const noexcept;
+  /// Announces the server in `server_waiters` and futex-waits on `seq` unless it moved past
+  /// `latched`.
+  void sleep_unless_rung(std::uint32_t latched, platform::clock::duration timeout) noexcept;
   void accept_slot(std::uint32_t slot, std::vector<slot_event>& events);
   void unlink_all() noexcept;
 

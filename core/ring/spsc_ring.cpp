@@ -9,9 +9,13 @@
 //! - A stale `wrap_head` can never equal `tail`: the producer records a new wrap only after the
 //!   consumer has released past the previous one (a wrapped claim needs the whole lap free), and
 //!   a wrap recorded at the current tail is published together with the chunk that follows it.
+//! - Waking (Dekker): the waiter increments its waiter count, fences (seq_cst), then re-reads the
+//!   counter it waits on; the waker stores the counter, fences (seq_cst), then reads the waiter
+//!   count. At least one of the two reads sees the other side's write; see wake_if_waiting().
 
 #include "core/ring/spsc_ring.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <new>
 
@@ -52,6 +56,32 @@ std::uint32_t load_le32(const std::byte* source) noexcept {
   return value;
 }
 
+/// The waker's half of the handshake, called right after `counter` was stored (release) by
+/// publish (head) or release (tail): wakes the peer only if it announced itself in `waiters`.
+///
+/// Why no wakeup is lost. The waiter (spsc_ring::wait) does W: waiters += 1, then a seq_cst fence
+/// Fw, then R: reads `counter` (its re-check, and the value it arms the futex with). We do
+/// W': store `counter`, then a seq_cst fence Fk, then R': read `waiters`. Suppose both reads
+/// miss: R reads the counter from before W' and R' reads the count from before W. Then R is
+/// coherence-ordered before W', so Fw precedes Fk in the single total order S of seq_cst
+/// operations ([atomics.order]: Fw sequenced before R, W' sequenced before Fk); and R' is
+/// coherence-ordered before W, so Fk precedes Fw in S. S cannot have both, so at least one read
+/// sees the other's write: either the waiter sees the new counter and does not sleep (or its
+/// futex_wait fails its value check), or we see the announcement and wake it. The fence is what
+/// the reference's Z10 lacked: it read its "blocked" flag before publishing, so a waiter could
+/// announce and re-check in between and sleep through the publish. The simulator runs every
+/// access sequentially consistently, where the fence changes nothing; it matters on real
+/// hardware (x86's store buffer lets the load of `waiters` pass the store of `counter` without
+/// it; the `mfence` it compiles to forbids that). A stale non-zero count (a waiter killed in its
+/// sleep) only costs spurious wakes, and reset() clears it.
+void wake_if_waiting(platform::atomic<std::uint64_t>& counter,
+                     platform::atomic<std::uint32_t>& waiters) noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (waiters.load(std::memory_order_relaxed) != 0) {
+    platform::futex_wake(platform::low_half(counter), 1);
+  }
+}
+
 }  // namespace
 
 const char* to_string(ring_error error) noexcept {
@@ -87,7 +117,9 @@ result<spsc_ring, ring_error> spsc_ring::create(std::span<std::byte> region,
   auto* control = new (region.data()) spsc_control;
   control->head.store(0, std::memory_order_relaxed);
   control->wrap_head.store(no_wrap, std::memory_order_relaxed);
+  control->producer_waiters.store(0, std::memory_order_relaxed);
   control->tail.store(0, std::memory_order_relaxed);
+  control->consumer_waiters.store(0, std::memory_order_relaxed);
   control->mask.store(capacity - 1, std::memory_order_relaxed);
   control->capacity.store(capacity, std::memory_order_release);
   return spsc_ring(control, region.data() + sizeof(spsc_control), capacity);
@@ -126,10 +158,12 @@ spsc_ring::placement spsc_ring::place(std::uint64_t head, std::uint32_t bytes) c
 
 /// Runs `attempt` until it settles (succeeds, or fails with anything but timed_out) or the
 /// deadline passes. `counter` is what the peer advances when it makes progress for us (head for
-/// the consumer, tail for the producer); `side.busy` says whether the previous call of this side
-/// succeeded, which is when a short spin is likely to beat a sleep.
+/// the consumer, tail for the producer), and `waiters` the count in which this side announces a
+/// possible sleep (the peer's wake_if_waiting reads it); `side.busy` says whether the previous
+/// call of this side succeeded, which is when a short spin is likely to beat a sleep.
 template <class Attempt>
-auto spsc_ring::wait(platform::atomic<std::uint64_t>& counter, waiter& side,
+auto spsc_ring::wait(platform::atomic<std::uint64_t>& counter,
+                     platform::atomic<std::uint32_t>& waiters, waiter& side,
                      platform::clock::time_point deadline, Attempt attempt) noexcept {
   auto outcome = attempt();
   const auto settled = [&] {
@@ -138,11 +172,17 @@ auto spsc_ring::wait(platform::atomic<std::uint64_t>& counter, waiter& side,
   platform::atomic<std::uint32_t>& word = platform::low_half(counter);
   bool spun = false;
   while (!settled()) {
-    const auto now = platform::clock::now();
-    if (now >= deadline) {
-      break;
+    const bool spin = side.busy && !spun;
+    // The clock is read only for a deadline or a spin: an unbounded wait that goes straight to
+    // sleep needs no time (and in the simulator a clock read is one more scheduling point).
+    platform::clock::time_point now{};
+    if (deadline != platform::no_deadline || spin) {
+      now = platform::clock::now();
+      if (now >= deadline) {
+        break;
+      }
     }
-    if (side.busy && !spun) {
+    if (spin) {
       spun = true;
       const auto budget = side.spin.current();
       const auto spin_end = deadline - now > budget ? now + budget : deadline;
@@ -151,16 +191,27 @@ auto spsc_ring::wait(platform::atomic<std::uint64_t>& counter, waiter& side,
       delivered ? side.spin.succeeded() : side.spin.failed();
       continue;
     }
-    // Arm first, then check: a publish landing after the check changes the low half, so the
-    // futex returns at once instead of sleeping through it.
+    // Announce, fence, then arm and check (the waiter's half of wake_if_waiting's handshake):
+    // a peer that advances the counter after our fence sees the announcement and wakes us, and
+    // one that advanced it before is seen by the check. Arming before the check means a wake
+    // landing between check and sleep changes the low half, so the futex returns at once.
+    waiters.fetch_add(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     const std::uint32_t armed = word.load(std::memory_order_acquire);
-    outcome = attempt();
-    if (settled()) {
-      break;
+    // The counter still as the failed attempt read it: nothing was published (or freed) since,
+    // so checking again would fail again; sleep at once. Only the low half is compared, which
+    // is all the futex compares too.
+    if (armed != static_cast<std::uint32_t>(side.observed)) {
+      outcome = attempt();
     }
-    const auto timeout = deadline == platform::no_deadline ? platform::no_timeout : deadline - now;
-    static_cast<void>(platform::futex_wait(word, armed, timeout));
-    outcome = attempt();
+    if (!settled()) {
+      const auto timeout =
+          deadline == platform::no_deadline ? platform::no_timeout : deadline - now;
+      static_cast<void>(platform::futex_wait(word, armed, timeout));
+      outcome = attempt();
+    }
+    // A late withdrawal only costs the peer a spurious wake; the next sleep announces again.
+    waiters.fetch_sub(1, std::memory_order_relaxed);
   }
   side.busy = outcome.has_value();
   return outcome;
@@ -173,6 +224,7 @@ std::byte* spsc_ring::try_claim(std::uint32_t bytes) noexcept {
   IPC_ASSERT(bytes <= capacity_ / 2);
   const std::uint64_t head = control_->head.load(std::memory_order_relaxed);
   const std::uint64_t tail = control_->tail.load(std::memory_order_acquire);
+  producer_.observed = tail;
   const std::uint64_t used = head - tail;
   const placement where = place(head, bytes);
   // `used > capacity_` only if the consumer wrote an impossible tail; treating it as "no room"
@@ -185,7 +237,7 @@ std::byte* spsc_ring::try_claim(std::uint32_t bytes) noexcept {
 
 result<std::byte*, ring_error> spsc_ring::claim(std::uint32_t bytes,
                                                 platform::clock::time_point deadline) noexcept {
-  return wait(control_->tail, producer_, deadline,
+  return wait(control_->tail, control_->producer_waiters, producer_, deadline,
               [&]() -> result<std::byte*, ring_error> {
                 std::byte* space = try_claim(bytes);
                 if (space == nullptr) {
@@ -204,8 +256,8 @@ void spsc_ring::publish(std::uint32_t bytes) noexcept {
     control_->wrap_head.store(head, std::memory_order_relaxed);
   }
   control_->head.store(head + where.advance, std::memory_order_release);
-  // Always: a wake gated on a "consumer is blocked" flag can be lost across processes (Z10).
-  platform::futex_wake(platform::low_half(control_->head), 1);
+  // After the store, never before it: the count read first is the reference's Z10.
+  wake_if_waiting(control_->head, control_->consumer_waiters);
 }
 
 void spsc_ring::write_frame(std::byte* target, std::span<const std::byte> payload) noexcept {
@@ -249,9 +301,10 @@ result<void, ring_error> spsc_ring::send_frame(std::span<const std::byte> payloa
 
 // ---- consumer ------------------------------------------------------------------------------
 
-spsc_ring::window spsc_ring::read_window() const noexcept {
+spsc_ring::window spsc_ring::read_window() noexcept {
   const std::uint64_t tail = control_->tail.load(std::memory_order_relaxed);
   const std::uint64_t head = control_->head.load(std::memory_order_acquire);
+  consumer_.observed = head;
   if (head == tail) {
     return window{tail, 0, false};
   }
@@ -279,6 +332,7 @@ result<const std::byte*, ring_error> spsc_ring::try_peek(std::uint32_t bytes) no
   if (readable.available < bytes) {
     return unexpected(ring_error::timed_out);
   }
+  readable_end_ = readable.start + readable.available;
   const std::uint64_t offset = readable.start & mask_;
   // A correct producer never lets a chunk straddle the end; one that seems to is a size mismatch.
   if (offset + bytes > capacity_) {
@@ -289,7 +343,8 @@ result<const std::byte*, ring_error> spsc_ring::try_peek(std::uint32_t bytes) no
 
 result<const std::byte*, ring_error> spsc_ring::peek(
     std::uint32_t bytes, platform::clock::time_point deadline) noexcept {
-  return wait(control_->head, consumer_, deadline, [&] { return try_peek(bytes); });
+  return wait(control_->head, control_->consumer_waiters, consumer_, deadline,
+              [&] { return try_peek(bytes); });
 }
 
 void spsc_ring::release(std::uint32_t bytes) noexcept {
@@ -302,10 +357,11 @@ void spsc_ring::release(std::uint32_t bytes) noexcept {
     start = tail + (capacity_ - (tail & mask_));
   }
   const std::uint64_t released = start + bytes;
-  IPC_DASSERT(released <= control_->head.load(std::memory_order_relaxed));
+  // Checked against what the peek saw published, a local value: re-reading head here would
+  // cost a shared load (and a simulator scheduling point) per release.
+  IPC_DASSERT(released <= readable_end_);
   control_->tail.store(released, std::memory_order_release);
-  // Always, for the same reason as publish (Z10).
-  platform::futex_wake(platform::low_half(control_->tail), 1);
+  wake_if_waiting(control_->tail, control_->producer_waiters);
 }
 
 result<std::span<const std::byte>, ring_error> spsc_ring::try_receive_frame() noexcept {
@@ -331,12 +387,14 @@ result<std::span<const std::byte>, ring_error> spsc_ring::try_receive_frame() no
     return unexpected(ring_error::corrupt);
   }
   held_frame_bytes_ = static_cast<std::uint32_t>(frame_bytes);
+  readable_end_ = readable.start + readable.available;
   return std::span<const std::byte>(data_ + offset + prefix_bytes, length);
 }
 
 result<std::span<const std::byte>, ring_error> spsc_ring::receive_frame(
     platform::clock::time_point deadline) noexcept {
-  return wait(control_->head, consumer_, deadline, [&] { return try_receive_frame(); });
+  return wait(control_->head, control_->consumer_waiters, consumer_, deadline,
+              [&] { return try_receive_frame(); });
 }
 
 void spsc_ring::release_frame() noexcept {
@@ -357,9 +415,12 @@ void spsc_ring::reset() noexcept {
   control_->head.store(0, std::memory_order_relaxed);
   control_->wrap_head.store(no_wrap, std::memory_order_relaxed);
   control_->tail.store(0, std::memory_order_relaxed);
+  control_->producer_waiters.store(0, std::memory_order_relaxed);
+  control_->consumer_waiters.store(0, std::memory_order_relaxed);
   producer_ = waiter{};
   consumer_ = waiter{};
   held_frame_bytes_ = 0;
+  readable_end_ = 0;
   IPC_ASSERT(!has_data());
 }
 

@@ -16,12 +16,17 @@
 //! wrapped chunk (padding < n, plus n) always fits; a frame's payload is therefore at most
 //! capacity/2 - 4 bytes (`max_payload()`), and a larger one is a `frame_too_large` error.
 //!
-//! Waking. publish always wakes the consumer and release always wakes the producer: gating the
-//! wake on a "peer is blocked" flag is a cross-process race that strands waiters (the reference's
-//! Z10). A wait checks, spins briefly through platform::spin_wait if the previous call of that
-//! side succeeded (a busy stream; the spin's length adapts, see spin_budget.hpp), then arms on the
-//! low 32 bits of the peer's counter, checks again and futex-waits; the futex's own value check
-//! closes the window between check and sleep.
+//! Waking. A wait checks, spins briefly through platform::spin_wait if the previous call of that
+//! side succeeded (a busy stream; the spin's length adapts, see spin_budget.hpp), then announces
+//! itself in its side's waiter count (`consumer_waiters`, `producer_waiters`), issues a seq_cst
+//! fence, arms on the low 32 bits of the peer's counter, checks again and futex-waits; the futex's
+//! own value check closes the window between check and sleep. publish (release) stores head,
+//! issues a seq_cst fence, and makes the futex_wake system call only if `consumer_waiters` is
+//! non-zero; release does the same with tail and `producer_waiters`. The two fences make this
+//! the Dekker pattern: either the waker sees the announcement, or the waiter's re-check sees the
+//! new counter. The reference's Z10 gated its wake on a "blocked" flag read BEFORE the publish
+//! and without a fence, so a waiter could announce and re-check between the two and sleep
+//! through the publish; the comment at publish() in spsc_ring.cpp spells out the argument.
 //!
 //! Initialisation. create() publishes `capacity` last, with release ordering, and attach()
 //! refuses capacity 0 (`not_ready`), so nobody uses a ring that is still being set up (Z12).
@@ -66,8 +71,12 @@ struct spsc_control {
   // Producer line: written by the producer only.
   alignas(cache_line_bytes) platform::atomic<std::uint64_t> head;
   platform::atomic<std::uint64_t> wrap_head;
+  /// Producers about to sleep (or sleeping) on tail; release() wakes only when it is non-zero.
+  platform::atomic<std::uint32_t> producer_waiters;
   // Consumer line: written by the consumer only.
   alignas(cache_line_bytes) platform::atomic<std::uint64_t> tail;
+  /// Consumers about to sleep (or sleeping) on head; publish() wakes only when it is non-zero.
+  platform::atomic<std::uint32_t> consumer_waiters;
   // Immutable line: written once by create(); `capacity` is stored last, with release.
   alignas(cache_line_bytes) platform::atomic<std::uint64_t> capacity;
   platform::atomic<std::uint64_t> mask;
@@ -84,7 +93,10 @@ static_assert(platform::is_shared_memory_safe_v<spsc_control>);
 static_assert(platform::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(offsetof(spsc_control, head) == 0);
 static_assert(offsetof(spsc_control, wrap_head) == 8);
+static_assert(offsetof(spsc_control, producer_waiters) == 16);
 static_assert(offsetof(spsc_control, tail) == cache_line_bytes);
+static_assert(offsetof(spsc_control, consumer_waiters) == cache_line_bytes + 8);
+static_assert(platform::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(offsetof(spsc_control, capacity) == 2 * cache_line_bytes);
 static_assert(offsetof(spsc_control, mask) == 2 * cache_line_bytes + 8);
 
@@ -141,8 +153,9 @@ class spsc_ring {
   /// Thread safety: the producer only.
   result<std::byte*, ring_error> claim(std::uint32_t bytes,
                                        platform::clock::time_point deadline) noexcept;
-  /// Makes the `bytes` last claimed visible to the consumer and wakes it (always; Z10). `bytes`
-  /// must equal the claim's. Thread safety: the producer only.
+  /// Makes the `bytes` last claimed visible to the consumer and wakes it if it announced that it
+  /// may be sleeping (see "Waking" above). `bytes` must equal the claim's. Thread safety: the
+  /// producer only.
   void publish(std::uint32_t bytes) noexcept;
   /// Sends one frame without waiting: `timed_out` when the ring has no room now,
   /// `frame_too_large` above max_payload(). A zero-length payload is a valid frame. Thread
@@ -162,7 +175,7 @@ class spsc_ring {
   result<const std::byte*, ring_error> peek(std::uint32_t bytes,
                                             platform::clock::time_point deadline) noexcept;
   /// Frees the `bytes` last peeked (and the padding before them after a wrap) and wakes the
-  /// producer (always; Z10). Thread safety: the consumer only.
+  /// producer if it announced that it may be sleeping. Thread safety: the consumer only.
   void release(std::uint32_t bytes) noexcept;
   /// The next frame's payload, valid until release_frame(); `timed_out` when none is complete
   /// now, `corrupt` when its length prefix is impossible (the ring is then unusable until reset).
@@ -182,8 +195,9 @@ class spsc_ring {
 
   // ---- both sides ------------------------------------------------------------------------------
 
-  /// Empties the ring: head, tail and wrap_head back to their initial values, and this object's
-  /// local state cleared. Thread safety: only while neither side is using the ring, e.g. by the
+  /// Empties the ring: head, tail and wrap_head back to their initial values, both waiter counts
+  /// to 0 (a peer killed while it slept leaves its announcement behind), and this object's local
+  /// state cleared. Thread safety: only while neither side is using the ring, e.g. by the
   /// MPSC server before it lets a new client on a recycled slot touch it.
   void reset() noexcept;
 
@@ -205,16 +219,19 @@ class spsc_ring {
     std::uint64_t available;  ///< published bytes from `start`
     bool corrupt;             ///< the counters cannot have been produced by a correct producer
   };
-  window read_window() const noexcept;
+  /// Also records the head it read in consumer_.observed.
+  window read_window() noexcept;
 
-  /// One side's waiting state: whether its previous call succeeded, and its spin budget.
+  /// One side's waiting state: whether its previous call succeeded, its spin budget, and the
+  /// peer's counter (tail for the producer, head for the consumer) as its last attempt read it.
   struct waiter {
     bool busy = false;
     spin_budget spin;
+    std::uint64_t observed = 0;
   };
   template <class Attempt>
-  auto wait(platform::atomic<std::uint64_t>& counter, waiter& side,
-            platform::clock::time_point deadline, Attempt attempt) noexcept;
+  auto wait(platform::atomic<std::uint64_t>& counter, platform::atomic<std::uint32_t>& waiters,
+            waiter& side, platform::clock::time_point deadline, Attempt attempt) noexcept;
 
   void write_frame(std::byte* target, std::span<const std::byte> payload) noexcept;
 
@@ -227,6 +244,7 @@ class spsc_ring {
   alignas(cache_line_bytes) waiter producer_;  ///< waits for room (on tail)
   alignas(cache_line_bytes) waiter consumer_;  ///< waits for data (on head)
   std::uint32_t held_frame_bytes_ = 0;         ///< prefix + payload; 0 = none held
+  std::uint64_t readable_end_ = 0;  ///< the published end the consumer's last peek saw
 };
 
 }  // namespace ipcsim::inline IPC_FLAVOUR_NS::ring
