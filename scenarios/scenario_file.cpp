@@ -105,6 +105,7 @@ void read_faults(table_reader& in, fault_spec& out) {
   in.read("kill_client_one_in", out.kill_client_one_in, 0, max_u32);
   in.read("slow_handler_one_in", out.slow_handler_one_in, 0, max_u32);
   in.read("spurious_wakeup_one_in", out.spurious_wakeup_one_in, 0, max_u32);
+  in.read("spin_give_up_one_in", out.spin_give_up_one_in, 0, max_u32);
   in.read("partial_io", out.partial_io, 0, 0);
   in.read("reconnect_after_kill", out.reconnect_after_kill, 0, 1);
 }

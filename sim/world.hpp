@@ -40,6 +40,10 @@ using pid_type = platform::process::pid_type;
 struct world_options {
   std::uint64_t step_limit = 2'000'000;      ///< scheduling points before "livelock"
   std::uint32_t spurious_wakeup_one_in = 0;  ///< futex waits that wake spuriously (0 = never)
+  /// Spins that give up at once, as if their budget had run out (0 = never). A spin normally
+  /// lasts until the watched word is written, so the sleep path behind it (announce, re-check,
+  /// futex wait) would otherwise almost never run while a peer is active.
+  std::uint32_t spin_give_up_one_in = 0;
   std::uint32_t early_timeout_one_in = 0;    ///< timed futex waits that time out at once
   std::uint32_t fruitless_loads_limit = 4;   ///< repeated loads before a spinner gives way
   std::size_t stack_bytes = 256 * 1024;

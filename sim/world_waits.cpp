@@ -71,7 +71,8 @@ void world::spin_block(const void* watched, std::int64_t deadline_ns, std::uint6
     schedule_point(op_kind::spin_wait, watched, file, line);
     return;
   }
-  if (deadline_ns <= now_ns_) {
+  if (deadline_ns <= now_ns_ ||
+      (options_.spin_give_up_one_in != 0 && choose(options_.spin_give_up_one_in) == 0)) {
     schedule_point(op_kind::spin_wait, watched, file, line);
     return;
   }

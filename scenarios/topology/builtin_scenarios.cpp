@@ -42,6 +42,13 @@ std::vector<world_state_scenario> builtin_specs() {
   faults.faults.spurious_wakeup_one_in = 6;
   faults.faults.partial_io = true;
   specs.push_back(std::move(faults));
+  // Spins that end early send the rings' waiters down their announce-and-sleep path, where a
+  // wake lost between a publish and a sleep (Z10) strands a client until its deadline.
+  world_state_scenario sleepy = shaped(
+      "wsdb.shm.sleepy", "shm: ring waits give up spinning early and sleep on the futex",
+      transport_kind::shm, 2, 2);
+  sleepy.faults.spin_give_up_one_in = 2;
+  specs.push_back(std::move(sleepy));
   world_state_scenario kill = shaped(
       "wsdb.shm.kill", "shm: a client is killed mid-run and a new one recycles its slot",
       transport_kind::shm, 2, 4);

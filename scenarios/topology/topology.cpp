@@ -167,6 +167,7 @@ scenario make_world_state_scenario(world_state_scenario spec, oracle_factory ora
   out.expect_finding = spec.expect_finding;
   out.options.step_limit = spec.step_limit;
   out.options.spurious_wakeup_one_in = spec.faults.spurious_wakeup_one_in;
+  out.options.spin_give_up_one_in = spec.faults.spin_give_up_one_in;
   auto shared = std::make_shared<const world_state_scenario>(std::move(spec));
   out.make = [shared, oracles = std::move(oracles)] { return make_program(shared, oracles); };
   return out;

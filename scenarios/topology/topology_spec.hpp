@@ -37,6 +37,7 @@ struct fault_spec {
   std::uint32_t kill_client_one_in = 0;       ///< per run: a client process is killed mid-run
   std::uint32_t slow_handler_one_in = 0;      ///< per request: the handler sleeps first
   std::uint32_t spurious_wakeup_one_in = 0;   ///< per futex wait
+  std::uint32_t spin_give_up_one_in = 0;      ///< per spin: give up at once, take the sleep path
   bool partial_io = false;                    ///< socket transport: partial transfers and EINTR
   std::uint32_t reconnect_after_kill = 1;     ///< a killed client's slot is reused by a new client
 };

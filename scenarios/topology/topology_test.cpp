@@ -374,7 +374,7 @@ TEST_CASE("topology: the built-in scenarios pass", "[sim]") {
   auto totals = std::make_shared<tally>();
   std::vector<scenarios::scenario> list;
   scenarios::add_world_state_scenarios(list, fifo_oracles(totals));
-  REQUIRE(list.size() == 8);
+  REQUIRE(list.size() == 9);
   for (const scenarios::scenario& spec : list) {
     CHECK_FALSE(spec.expect_finding);
     sweep_all_pass(spec, sim::make_strategy("random"), 100);
