@@ -55,6 +55,7 @@
 #include <thread>
 #include <vector>
 
+#include "fuzz/abort_chain.hpp"
 #include "core/platform/assert.hpp"
 #include "core/platform/clock.hpp"
 #include "core/platform/shared_memory.hpp"
@@ -111,24 +112,13 @@ void on_abort(int signal, siginfo_t* info, void* context) {
   for (const std::string& name : names().all) {
     static_cast<void>(::shm_unlink(name.c_str()));
   }
-  if ((previous_abort_action.sa_flags & SA_SIGINFO) != 0) {
-    previous_abort_action.sa_sigaction(signal, info, context);
-  } else if (previous_abort_action.sa_handler != SIG_DFL &&
-             previous_abort_action.sa_handler != SIG_IGN) {
-    previous_abort_action.sa_handler(signal);
-  }
-  ::signal(SIGABRT, SIG_DFL);
-  ::raise(SIGABRT);
+  ipcsim::fuzz::forward_abort(previous_abort_action, signal, info, context);
 }
 
 /// Chains on_abort in front of whatever handles SIGABRT now (libFuzzer's crash handler).
 void install_abort_handler() {
   static_cast<void>(names());
-  struct sigaction action {};
-  action.sa_sigaction = on_abort;
-  action.sa_flags = SA_SIGINFO;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGABRT, &action, &previous_abort_action);
+  ipcsim::fuzz::install_abort_handler(on_abort, previous_abort_action);
 }
 
 /// Runs mpsc_client::connect on a thread of its own, one call at a time, since a connect blocks

@@ -64,6 +64,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fuzz/abort_chain.hpp"
 #include "model/history.hpp"
 #include "model/oracle.hpp"
 #include "replay/trace_file.hpp"
@@ -461,23 +462,12 @@ void on_abort(int signal, siginfo_t* info, void* context) {
     std::fprintf(stderr, "\n");
     running = nullptr;
   }
-  if ((previous_abort_action.sa_flags & SA_SIGINFO) != 0) {
-    previous_abort_action.sa_sigaction(signal, info, context);
-  } else if (previous_abort_action.sa_handler != SIG_DFL &&
-             previous_abort_action.sa_handler != SIG_IGN) {
-    previous_abort_action.sa_handler(signal);
-  }
-  ::signal(SIGABRT, SIG_DFL);
-  ::raise(SIGABRT);
+  ipcsim::fuzz::forward_abort(previous_abort_action, signal, info, context);
 }
 
 /// Chains on_abort in front of whatever handles SIGABRT now (libFuzzer's crash handler).
 void install_abort_handler() {
-  struct sigaction action {};
-  action.sa_sigaction = on_abort;
-  action.sa_flags = SA_SIGINFO;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGABRT, &action, &previous_abort_action);
+  ipcsim::fuzz::install_abort_handler(on_abort, previous_abort_action);
 }
 
 }  // namespace
