@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "fuzz/abort_chain.hpp"
+#include "fuzz/ring_fuzz_input.hpp"
 #include "core/platform/assert.hpp"
 #include "core/platform/clock.hpp"
 #include "core/platform/shared_memory.hpp"
@@ -65,6 +66,9 @@
 
 namespace {
 
+using ipcsim::fuzz::byte_reader;
+using ipcsim::fuzz::huge_payload_bytes;
+
 namespace platform = ipcsim::platform;
 namespace ring = ipcsim::ring;
 using ring::client_error;
@@ -73,8 +77,6 @@ using ring::slot_event;
 constexpr std::array<std::uint64_t, 4> capacities{64, 128, 256, 1024};
 constexpr std::uint32_t slots_max = 4;
 constexpr std::uint32_t handles_max = slots_max + 1;
-/// A payload size far above any max_payload() here; rejected before anything is read.
-constexpr std::size_t huge_payload_bytes = std::size_t{1} << 16;
 /// Sends of one "fill" at most (a 1024-byte ring holds at most 256 empty frames).
 constexpr std::uint32_t fill_sends_max = 300;
 /// A deadline already passed: receive() looks once and never waits, whatever the clock says.
@@ -201,17 +203,6 @@ __attribute__((no_sanitize("coverage"))) void await_done(const std::atomic<bool>
   }
 }
 
-/// The input, a byte at a time; past its end every byte reads as 0.
-class byte_reader {
- public:
-  explicit byte_reader(std::span<const std::uint8_t> bytes) noexcept : bytes_(bytes) {}
-  bool empty() const noexcept { return offset_ >= bytes_.size(); }
-  std::uint8_t next() noexcept { return empty() ? 0 : bytes_[offset_++]; }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t offset_ = 0;
-};
 
 std::byte pattern_byte(std::uint64_t key, std::uint32_t sequence, std::size_t index) noexcept {
   const std::uint64_t mixed = (key * 0x9e3779b97f4a7c15ULL) ^ (sequence * 167ULL) ^ (index * 31);
@@ -382,28 +373,7 @@ harness::~harness() {
 }
 
 std::size_t harness::draw_size(byte_reader& input, const ring_model& model) {
-  const std::uint8_t choice = input.next();
-  const std::size_t max_payload = model.max_payload();
-  const std::size_t till_end = model.till_end();
-  constexpr std::size_t prefix = ring::spsc_ring::prefix_bytes;
-  switch (choice % 8) {
-    case 0:
-      return 0;
-    case 1:
-      return 1;
-    case 2:
-      return max_payload;
-    case 3:
-      return (choice & 0x80U) != 0 ? huge_payload_bytes : max_payload + 1;
-    case 4:
-      return input.next() % 32;
-    case 5:  // ends exactly at the end of the buffer (when a prefix fits there at all)
-      return till_end >= prefix ? till_end - prefix : 0;
-    case 6:  // one byte too long for the space before the end: wraps
-      return till_end >= prefix - 1 ? till_end - prefix + 1 : 0;
-    default:
-      return ((std::size_t{input.next()} << 8) | input.next()) % (max_payload + 2);
-  }
+  return ipcsim::fuzz::draw_frame_size(input, model.max_payload(), model.till_end());
 }
 
 // ---- connections ------------------------------------------------------------------------------

@@ -31,29 +31,20 @@
 
 #include "core/platform/assert.hpp"
 #include "core/ring/spsc_ring.hpp"
+#include "fuzz/ring_fuzz_input.hpp"
 
 namespace {
+
+using ipcsim::fuzz::byte_reader;
+using ipcsim::fuzz::huge_payload_bytes;
 
 using ipcsim::ring::ring_error;
 using ipcsim::ring::spsc_ring;
 
 constexpr std::array<std::uint64_t, 4> capacities{64, 128, 256, 1024};
-/// A payload size far above any max_payload() here; rejected before anything is read.
-constexpr std::size_t huge_payload_bytes = std::size_t{1} << 16;
 /// Sends of one "fill" operation at most (a 1024-byte ring holds at most 256 empty frames).
 constexpr std::uint32_t fill_sends_max = 300;
 
-/// The input, a byte at a time; past its end every byte reads as 0.
-class byte_reader {
- public:
-  explicit byte_reader(std::span<const std::uint8_t> bytes) noexcept : bytes_(bytes) {}
-  bool empty() const noexcept { return offset_ >= bytes_.size(); }
-  std::uint8_t next() noexcept { return empty() ? 0 : bytes_[offset_++]; }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t offset_ = 0;
-};
 
 std::byte pattern_byte(std::uint32_t sequence, std::size_t index) noexcept {
   return static_cast<std::byte>(((sequence * 167U) + index * 31U + (index >> 8)) ^ 0x5aU);
@@ -166,30 +157,7 @@ harness::harness(std::uint64_t capacity, bool separate_consumer)
 }
 
 std::size_t harness::draw_size(byte_reader& input) {
-  const std::uint8_t choice = input.next();
-  const std::size_t max_payload = model_.max_payload();
-  const std::size_t till_end = model_.till_end();
-  switch (choice % 8) {
-    case 0:
-      return 0;
-    case 1:
-      return 1;
-    case 2:
-      return max_payload;
-    case 3:
-      return (choice & 0x80U) != 0 ? huge_payload_bytes : max_payload + 1;
-    case 4:
-      return input.next() % 32;
-    case 5:  // ends exactly at the end of the buffer (when a prefix fits there at all)
-      return till_end >= spsc_ring::prefix_bytes ? till_end - spsc_ring::prefix_bytes : 0;
-    case 6:  // one byte too long for the space before the end: wraps
-      return till_end >= spsc_ring::prefix_bytes - 1 ? till_end - spsc_ring::prefix_bytes + 1
-                                                     : 0;
-    default: {
-      const std::size_t raw = (std::size_t{input.next()} << 8) | input.next();
-      return raw % (max_payload + 2);
-    }
-  }
+  return ipcsim::fuzz::draw_frame_size(input, model_.max_payload(), model_.till_end());
 }
 
 /// Sends a frame of `length`; returns whether it went in. Checks the outcome against the model.
