@@ -3,23 +3,19 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "sim/pct_strategy.hpp"
+#include "sim/strategy.hpp"
 
 namespace ipcsim::cli {
 
 std::uint32_t pct_budget::depth_of(const std::string& strategy) {
-  if (strategy == "pct") {
-    return 3;  // The registry's default depth for a bare "pct".
-  }
-  if (!strategy.starts_with("pct:")) {
-    return 0;
-  }
-  std::uint32_t depth = 0;
-  for (std::size_t i = 4; i < strategy.size() && strategy[i] >= '0' && strategy[i] <= '9'; ++i) {
-    depth = depth * 10 + static_cast<std::uint32_t>(strategy[i] - '0');
-  }
-  return depth;
+  // The registry parses strategy names ("pct", "pct:3@120"), so its reading of the depth is the
+  // one the run actually used.
+  const std::unique_ptr<sim::strategy> made = sim::make_strategy(strategy);
+  const auto* pct = dynamic_cast<const sim::pct_strategy*>(made.get());
+  return pct != nullptr ? pct->depth() : 0;
 }
 
 void pct_budget::note(std::size_t scenario, const std::string& strategy, std::uint32_t fibers,
@@ -30,8 +26,12 @@ void pct_budget::note(std::size_t scenario, const std::string& strategy, std::ui
   scenario_counts& counts = scenarios_[scenario];
   counts.max_fibers = std::max(counts.max_fibers, fibers);
   counts.max_decisions = std::max(counts.max_decisions, decisions);
-  if (const std::uint32_t depth = depth_of(strategy); depth != 0) {
-    ++counts.runs_by_depth[depth];
+  auto known = depth_by_name_.find(strategy);
+  if (known == depth_by_name_.end()) {
+    known = depth_by_name_.emplace(strategy, depth_of(strategy)).first;
+  }
+  if (known->second != 0) {
+    ++counts.runs_by_depth[known->second];
   }
 }
 

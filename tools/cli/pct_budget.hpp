@@ -42,6 +42,7 @@ class pct_budget {
     std::uint64_t max_decisions = 0;
   };
   std::vector<scenario_counts> scenarios_;
+  std::map<std::string, std::uint32_t> depth_by_name_;  ///< depth_of, once per strategy name
 };
 
 }  // namespace ipcsim::cli
