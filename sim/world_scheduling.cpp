@@ -66,24 +66,28 @@ std::uint32_t world::decide(std::uint32_t reached_by) {
   // under a strategy that prefers them (PCT priorities). When every runnable fiber is waiting,
   // only the one at hand steps aside, so spinners still take turns.
   std::span<const std::uint32_t> candidates = runnable_;
-  filtered_.clear();
-  for (std::uint32_t other : runnable_) {
-    if (!waiting_for_a_write(*fibers_[other])) {
-      filtered_.push_back(other);
-    }
-  }
-  if (filtered_.empty() && reached_by < fiber_count_ &&
-      fibers_[reached_by]->state == fiber_state::runnable) {
+  const auto waiting = [this](std::uint32_t fiber) { return waiting_for_a_write(*fibers_[fiber]); };
+  // The common case, nobody spinning, costs one pass of flag reads and no copy.
+  if (std::any_of(runnable_.begin(), runnable_.end(), waiting)) {
+    filtered_.clear();
     for (std::uint32_t other : runnable_) {
-      if (other != reached_by) {
+      if (!waiting(other)) {
         filtered_.push_back(other);
       }
     }
-  }
-  if (!filtered_.empty() && filtered_.size() < runnable_.size()) {
-    candidates = filtered_;
-    if (candidates.size() == 1) {
-      return candidates[0];
+    if (filtered_.empty() && reached_by < fiber_count_ &&
+        fibers_[reached_by]->state == fiber_state::runnable) {
+      for (std::uint32_t other : runnable_) {
+        if (other != reached_by) {
+          filtered_.push_back(other);
+        }
+      }
+    }
+    if (!filtered_.empty()) {
+      candidates = filtered_;
+      if (candidates.size() == 1) {
+        return candidates[0];
+      }
     }
   }
   IPC_ASSERT(candidates.size() >= 2);
